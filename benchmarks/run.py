@@ -1,0 +1,331 @@
+"""smsrelay benchmark: runs the real platform (``smsrelay serve``) in its own process and drives
+it over HTTP from this one, printing each figure next to its target (issue: the spine).
+
+    make bench                 # all scenarios, SQLite
+    python benchmarks/run.py --scenario e2e --messages 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loadgen import build_post, run_closed_loop
+
+PENDING = ("scheduled", "queued", "submitting", "submitted")
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[str]
+    host: str
+    port: int
+    db_path: Path
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far (robust to a busy machine)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def smsrelay(workdir: Path, *args: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "smsrelay", *args],
+        cwd=workdir,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def start_simulator(workdir: Path, receipt_delay: str) -> tuple[subprocess.Popen[str], int]:
+    """The carrier in its own process, as a real carrier would be."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "smsrelay",
+            "simulator",
+            "--port",
+            "0",
+            "--receipt-delay",
+            receipt_delay,
+        ],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "listening on" in line:
+            return proc, int(line.rsplit(":", 1)[1])
+    raise RuntimeError("simulator did not start")
+
+
+def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
+    db = workdir / "var" / "bench.db"
+    env = {
+        **os.environ,
+        "SMSRELAY_DATABASE_URL": f"sqlite:///{db}",
+        "SMSRELAY_LOG_LEVEL": "warning",
+    }
+    smsrelay(workdir, "migrate", env=env)
+    smsrelay(
+        workdir,
+        "account",
+        "create",
+        "bench",
+        "--password",
+        "bench",
+        "--token",
+        "bench-token",
+        "--balance",
+        "100000000",
+        "--any-sender",
+        env=env,
+    )
+    smsrelay(workdir, "price", "set", "7", price, "--area", "Russia", env=env)
+    profile = os.environ.get("SMSRELAY_BENCH_PROFILE")  # a path: run the server under cProfile
+    prefix = ["-m", "cProfile", "-o", profile] if profile else []
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            *prefix,
+            "-m",
+            "smsrelay",
+            "serve",
+            "--port",
+            "0",
+            "--simulator-port",
+            "0",
+            *extra,
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "smsrelay is ready" in line:
+            url = line.split("API on http://")[1].split()[0]
+            host, port = url.rsplit(":", 1)
+            return Server(proc, host, int(port), db)
+    raise RuntimeError("server did not start")
+
+
+def pending_count(db: Path) -> int:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        marks = ",".join("?" * len(PENDING))
+        return con.execute(
+            f"SELECT count(*) FROM messages WHERE status IN ({marks})", PENDING
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def safe_phone(i: int, prefix: str = "79") -> str:
+    """A distinct number whose last four digits are never one of the simulator's magic
+    ``…900x`` outcomes (it ends in ``00``)."""
+    return f"{prefix}{i:07d}00"
+
+
+def body_one(i: int) -> bytes:
+    return (
+        b'{"token":"bench-token","message":[{"type_send_1":"sms","sender":"Bench","text":"Code '
+        + str(i).encode()
+        + b'","phones":[{"phone":"'
+        + safe_phone(i).encode()
+        + b'"}]}]}'
+    )
+
+
+def body_bulk(i: int, n: int) -> bytes:
+    phones = b",".join(b'{"phone":"' + safe_phone(i * n + k).encode() + b'"}' for k in range(n))
+    return (
+        b'{"token":"bench-token","message":[{"type_send_1":"sms","sender":"Bench","text":"Hello bulk",'
+        b'"phones":[' + phones + b"]}]}"
+    )
+
+
+def report(name: str, value: float, unit: str, target: str, ok: bool) -> dict[str, object]:
+    mark = "OK  " if ok else "MISS"
+    print(f"  [{mark}] {name:<48} {value:>10.1f} {unit:<6} target {target}", flush=True)
+    return {"name": name, "value": value, "unit": unit, "target": target, "ok": ok}
+
+
+async def scenario_e2e(workdir: Path, messages: int, concurrency: int) -> list[dict[str, object]]:
+    sim, sim_port = start_simulator(workdir, "0.1")
+    server = start_server(
+        workdir, "--no-simulator", "--smpp-host", "127.0.0.1", "--smpp-port", str(sim_port)
+    )
+    try:
+        errors = 0
+
+        def on_response(i: int, status: int, body: bytes, t: float) -> None:
+            nonlocal errors
+            if status != 200 or b'"send"' not in body:
+                errors += 1
+
+        t0 = time.perf_counter()
+        cpu0, own0 = server.cpu_seconds(), time.process_time()
+        elapsed_http = await run_closed_loop(
+            server.host,
+            server.port,
+            concurrency,
+            messages,
+            lambda i: build_post(server.host, server.port, "/json", body_one(i)),
+            on_response,
+        )
+        while pending_count(server.db_path) > 0:
+            await asyncio.sleep(0.05)
+        total = time.perf_counter() - t0
+        cpu = server.cpu_seconds() - cpu0
+        own = time.process_time() - own0
+        rss = server.peak_rss_mb()
+    finally:
+        server.stop()
+        sim.send_signal(signal.SIGTERM)
+        sim.wait(timeout=30)
+    print(
+        f"  e2e: {messages} messages, {concurrency} clients, {errors} errors; "
+        f"HTTP phase {elapsed_http:.2f}s ({messages / elapsed_http:.0f} req/s), all final after {total:.2f}s"
+    )
+    print(
+        f"  e2e CPU: platform {cpu * 1e6 / messages:.0f} us/msg, load generator {own * 1e6 / messages:.0f} us/msg"
+    )
+    return [
+        report(
+            "end to end, 1 msg/request, until all final",
+            messages / total,
+            "msg/s",
+            ">= 3500",
+            messages / total >= 3500,
+        ),
+        report("peak RSS of the platform (e2e run)", rss, "MB", "<= 200", rss <= 200),
+    ]
+
+
+async def scenario_ingest(
+    workdir: Path, requests: int, per_request: int
+) -> list[dict[str, object]]:
+    server = start_server(workdir, "--no-engine", "--no-simulator")
+    try:
+        bad = 0
+
+        def on_response(i: int, status: int, body: bytes, t: float) -> None:
+            nonlocal bad
+            if status != 200 or body.count(b'"send"') != per_request:
+                bad += 1
+
+        elapsed = await run_closed_loop(
+            server.host,
+            server.port,
+            4,
+            requests,
+            lambda i: build_post(server.host, server.port, "/json", body_bulk(i, per_request)),
+            on_response,
+        )
+        stored = pending_count(server.db_path)
+    finally:
+        server.stop()
+    n = requests * per_request
+    print(
+        f"  ingest: {requests} requests x {per_request} phones in {elapsed:.2f}s, {bad} bad answers, {stored} rows stored"
+    )
+    return [
+        report(
+            f"bulk ingest, {per_request} phones/request (API only)",
+            n / elapsed,
+            "msg/s",
+            ">= 50000",
+            n / elapsed >= 50000,
+        )
+    ]
+
+
+async def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--scenario",
+        choices=["all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill"],
+        default="all",
+    )
+    ap.add_argument(
+        "--crash-messages", type=int, default=50_000, help="messages of the sigkill scenario"
+    )
+    ap.add_argument("--messages", type=int, default=20_000)
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--bulk-requests", type=int, default=60)
+    args = ap.parse_args()
+    results: list[dict[str, object]] = []
+    print("smsrelay benchmark (SQLite, built-in simulator, load generator on the same machine)")
+    with tempfile.TemporaryDirectory(prefix="smsrelay-bench-") as tmp:
+        base = Path(tmp)
+        if args.scenario in ("all", "e2e"):
+            (base / "e2e").mkdir()
+            results += await scenario_e2e(base / "e2e", args.messages, args.concurrency)
+        if args.scenario in ("all", "ingest"):
+            (base / "ingest").mkdir()
+            results += await scenario_ingest(base / "ingest", args.bulk_requests, 1000)
+        if args.scenario in ("all", "latency"):
+            from latency import scenario_latency
+
+            (base / "latency").mkdir()
+            results += await scenario_latency(base / "latency", report)
+        if args.scenario in ("all", "parts3", "binds2", "sigkill"):
+            import resilience  # the fault issue: 3 parts, 2 binds, SIGKILL mid-run
+
+            for name in ("parts3", "binds2", "sigkill"):
+                if args.scenario in ("all", name):
+                    (base / name).mkdir()
+            if args.scenario in ("all", "parts3"):
+                results += await resilience.scenario_parts3(
+                    base / "parts3", args.messages // 2, args.concurrency, report
+                )
+            if args.scenario in ("all", "binds2"):
+                results += await resilience.scenario_binds2(
+                    base / "binds2", args.messages, args.concurrency, report
+                )
+            if args.scenario in ("all", "sigkill"):
+                results += await resilience.scenario_sigkill(
+                    base / "sigkill", args.crash_messages, report
+                )
+    missed = [r["name"] for r in results if not r["ok"]]
+    print(
+        f"{len(results) - len(missed)} of {len(results)} targets met"
+        + (f"; missed: {', '.join(map(str, missed))}" if missed else "")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

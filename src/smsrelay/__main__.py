@@ -1,0 +1,5 @@
+"""``python -m smsrelay`` is the ``smsrelay`` command."""
+
+from .cli.main import main
+
+main()

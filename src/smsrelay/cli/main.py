@@ -1,0 +1,137 @@
+"""The ``smsrelay`` command. Every command has ``--help``; errors are one line, exit 1."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..config import ConfigError, Settings, load_settings
+from ..domain.money import MoneyError
+from ..services.admin import AdminError
+
+T = TypeVar("T")
+
+_db_option = click.option(
+    "--database",
+    "database",
+    envvar="SMSRELAY_DATABASE_URL",
+    default=None,
+    help="sqlite:///path.db or postgresql://user@host/db (default sqlite:///var/smsrelay.db).",
+)
+
+
+def settings_from(database: str | None = None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(database_url=database, **overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run an async command; domain/admin errors become one clear line and exit 1."""
+    try:
+        return _event_loop_run(coro_fn())
+    except (AdminError, MoneyError, ConfigError, ValueError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _event_loop_run(coro: Awaitable[T]) -> T:
+    """uvloop when it is installed (it is, via uvicorn[standard]): a faster event loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    return uvloop.run(coro)  # type: ignore[arg-type,no-any-return]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="smsrelay")
+def cli() -> None:
+    """smsrelay: self-hosted A2P SMS platform (Webcom-compatible API, SMPP 3.4 delivery)."""
+
+
+@cli.command()
+@click.option("--host", default=None, help="HTTP listen address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="HTTP port (default 8080).")
+@_db_option
+@click.option("--no-simulator", is_flag=True, help="Do not start the built-in carrier simulator.")
+@click.option("--simulator-port", type=int, default=None, help="SMPP port of the simulator (2775).")
+@click.option("--receipt-delay", type=float, default=None, help="Simulator receipt delay, seconds.")
+@click.option("--smpp-host", default=None, help="Carrier SMSC host (default: the simulator).")
+@click.option("--smpp-port", type=int, default=None, help="Carrier SMSC port.")
+@click.option("--smpp-system-id", default=None, help="Carrier bind system_id.")
+@click.option("--smpp-password", default=None, help="Carrier bind password.")
+@click.option("--no-engine", is_flag=True, help="API only: do not deliver (another worker does).")
+def serve(
+    host: str | None,
+    port: int | None,
+    database: str | None,
+    no_simulator: bool,
+    simulator_port: int | None,
+    receipt_delay: float | None,
+    smpp_host: str | None,
+    smpp_port: int | None,
+    smpp_system_id: str | None,
+    smpp_password: str | None,
+    no_engine: bool,
+) -> None:
+    """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
+    from .serve import serve_forever
+
+    settings = settings_from(
+        database,
+        host=host,
+        port=port,
+        simulator=False if no_simulator else None,
+        engine=False if no_engine else None,
+        simulator_port=simulator_port,
+        simulator_receipt_delay=receipt_delay,
+        smpp_host=smpp_host,
+        smpp_port=smpp_port,
+        smpp_system_id=smpp_system_id,
+        smpp_password=smpp_password,
+    )
+    run(lambda: serve_forever(settings))
+
+
+@cli.command()
+@_db_option
+def migrate(database: str | None) -> None:
+    """Create or upgrade the database schema (Alembic). Safe to run at any time."""
+    from ..store import migrate as do_migrate
+
+    settings = settings_from(database)
+    run(lambda: do_migrate(settings.database_url))
+    click.echo(f"database is up to date: {_masked(settings.database_url)}")
+
+
+def _masked(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def main() -> None:
+    from . import admin as _admin  # noqa: F401 - registers the admin command groups
+    from . import faults as _faults  # noqa: F401 - registers `simulate fault`
+    from . import inbound as _inbound  # noqa: F401 - `number add/list/remove`, `simulate mo`
+    from . import registration as _registration  # noqa: F401 - `account activate`, `list`
+    from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
+    from . import send as _send  # noqa: F401 - registers `send`
+    from . import simulator as _simulator  # noqa: F401 - registers `simulator`
+    from . import webhooks as _webhooks  # noqa: F401 - `webhook set/show/remove`
+    from . import xml_account as _xml_account  # noqa: F401 - `sender approve/reject/list`, tz
+
+    try:
+        cli.main(prog_name="smsrelay")
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)

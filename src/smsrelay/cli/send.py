@@ -1,0 +1,89 @@
+"""``smsrelay send``: send one SMS through a running server's JSON API and wait for its status."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import httpx
+
+from .main import cli
+
+_FINAL = {"deliver", "not_deliver", "expired", "read", "partly_deliver"}
+
+
+def _demo_credentials(data_dir: str) -> dict[str, str]:
+    path = Path(data_dir) / "demo-account.txt"
+    if not path.exists():
+        return {}
+    creds: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, _, value = line.strip().partition(":")
+        if key in ("login", "password", "token") and value.strip():
+            creds[key] = value.strip()
+    return creds
+
+
+@cli.command()
+@click.option("--to", "phone", required=True, help="Recipient, international format (79001234567).")
+@click.option("--text", required=True, help="Message text.")
+@click.option("--sender", default="smsrelay", show_default=True, help="Sender name.")
+@click.option("--login", default=None, help="Account login (default: the demo account).")
+@click.option("--password", default=None, help="Account password.")
+@click.option("--token", default=None, help="Account token instead of login/password.")
+@click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Server base URL.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait.")
+@click.option("--data-dir", default="var", show_default=True, help="Where demo-account.txt is.")
+def send(
+    phone: str,
+    text: str,
+    sender: str,
+    login: str | None,
+    password: str | None,
+    token: str | None,
+    url: str,
+    timeout: float,
+    data_dir: str,
+) -> None:
+    """Send one SMS and print its id, then its final status."""
+    creds: dict[str, str] = {}
+    if token:
+        creds = {"token": token}
+    elif login and password:
+        creds = {"login": login, "password": password}
+    else:
+        demo = _demo_credentials(data_dir)
+        if not demo:
+            raise click.ClickException("give --login/--password or --token (no demo account found)")
+        creds = {"login": demo["login"], "password": demo["password"]}
+    body = {
+        **creds,
+        "message": [
+            {"type_send_1": "sms", "sender": sender, "text": text, "phones": [{"phone": phone}]}
+        ],
+    }
+    base = url.rstrip("/")
+    try:
+        with httpx.Client(timeout=10.0) as http:
+            answer = http.post(f"{base}/json", json=body).json()
+            if "error" in answer:
+                raise click.ClickException(answer["error"])
+            info = answer["information"][0]
+            if "id_sms" not in info:
+                raise click.ClickException(info.get("error", "refused"))
+            id_sms = info["id_sms"]
+            click.echo(f"id_sms {id_sms}: send")
+            deadline = time.monotonic() + timeout
+            state = "send"
+            while time.monotonic() < deadline:
+                rows = http.post(f"{base}/json/state.php", json={**creds, "id_sms": id_sms}).json()
+                state = rows[0]["state"] if isinstance(rows, list) else rows.get("error", "?")
+                if state in _FINAL:
+                    break
+                time.sleep(0.2)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach {base}: {exc}") from exc
+    click.echo(f"id_sms {id_sms}: {state}")
+    if state not in _FINAL:
+        raise click.ClickException(f"no final status within {timeout:g} s")

@@ -1,0 +1,550 @@
+"""The delivery engine: claims due messages from the database queue, submits their parts
+through connectors, and records outcomes and receipts in batches.
+
+Nothing is held only in memory: a message is ``submitting`` under a lease while its parts are
+in flight; if the process dies, the lease runs out and the message is claimed again (at most
+the in-flight window is resubmitted). Outcomes and receipts are written in batches (one
+transaction per batch, not per PDU).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import structlog
+
+from .. import text as textcodec
+from ..clock import Clock
+from ..domain.messages import Channel, MessageKind, OutboundMessage
+from ..domain.money import Money
+from ..domain.status import PartState
+from ..services.batching import GroupCommitter
+from ..services.ports import (
+    DeliveryQueue,
+    PartAccepted,
+    ReceiptRecord,
+    StatusChange,
+    SubmitRecord,
+)
+from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
+from ..text import vcard, wap
+from .limits import ConcatRefs, FlowControl
+from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
+from .routing import Failover, Router, UndelivWatch
+
+__all__ = ["Engine", "EngineSettings"]
+
+log = structlog.get_logger("smsrelay.engine")
+
+ChangeSink = Callable[[Sequence[StatusChange]], None]
+InboundHandler = Callable[[InboundSms], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    claim_batch: int = 400
+    max_in_flight: int = 2000
+    lease: timedelta = timedelta(minutes=5)
+    poll_interval: float = 0.25
+    retry_delay: timedelta = timedelta(seconds=5)
+    housekeeping_interval: float = 1.0
+    orphan_receipt_ttl: float = 120.0
+    orphan_retry_interval: float = 0.2
+    # Receipts and submit outcomes arrive one PDU at a time; waiting this long before writing
+    # gathers them into one transaction (a few ms of latency against one commit per PDU).
+    write_linger: float = 0.005
+    receipt_batch: int = 500
+    orphan_ack_after: float = 2.0  # an unmatched receipt is acknowledged after this long
+    # messages in flight on one connector before it counts as busy (with several connectors
+    # only: a slow carrier must not take every in-flight slot from the others)
+    connector_backlog: int = 1000
+    # an account/sender limit asking for a longer wait sends the message back to the queue
+    max_limit_wait: float = 1.0
+    part_retries: int = 3  # a part answered RETRY while its siblings were accepted: retry now
+
+
+@dataclass(slots=True)
+class _Orphan:
+    receipt: ReceiptRecord
+    first_seen: float
+    ack: Callable[[], None] | None = None  # held until it matches, or orphan_ack_after
+
+
+class Engine:
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        router: Router,
+        clock: Clock,
+        settings: EngineSettings | None = None,
+        on_changes: ChangeSink | None = None,
+        on_inbound: InboundHandler | None = None,
+        *,
+        flow: FlowControl | None = None,
+        charges: RouteCharges | None = None,
+    ) -> None:
+        self._queue = queue
+        self._flow = flow or FlowControl(clock)
+        self._charges = charges
+        self._reprices: list[Reprice] = []
+        self._busy: dict[str, int] = {}
+        self._concat_refs = ConcatRefs()
+        self._undeliv = UndelivWatch()
+        self._router = router
+        self._clock = clock
+        self._settings = settings or EngineSettings()
+        self._listeners: list[ChangeSink] = [on_changes] if on_changes is not None else []
+        self._on_inbound = on_inbound
+        self._wake = asyncio.Event()
+        self._capacity = asyncio.Event()
+        self._receipts_ready = asyncio.Event()
+        self._receipts: list[ReceiptRecord] = []
+        self._receipt_acks: list[Callable[[], None] | None] = []  # one per buffered receipt
+        self._orphans: list[_Orphan] = []
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self._running = False
+        self._refs = itertools.count(1)
+        self._records: GroupCommitter[SubmitRecord, None] = GroupCommitter(
+            self._flush_records, linger=self._settings.write_linger
+        )
+        self.stats = {"claimed": 0, "submitted": 0, "rejected": 0, "retried": 0, "receipts": 0}
+
+    # --- sinks for connectors --------------------------------------------------------------
+
+    def on_receipt(self, receipt: Receipt) -> None:
+        undeliv = self._undeliv
+        if self._running and undeliv.active and receipt.state is PartState.UNDELIVERED:
+            verdict = undeliv.receipt(receipt, self._clock.monotonic())
+            if isinstance(verdict, tuple):  # a failover_on_undeliv route: the next connector
+                self._fail_over(verdict)
+            if verdict is not False:
+                return
+        self._receipts.append(
+            ReceiptRecord(receipt.connector, receipt.carrier_ids, receipt.state, receipt.at)
+        )
+        self._receipt_acks.append(receipt.ack)
+        self._receipts_ready.set()
+
+    def set_inbound_handler(self, handler: InboundHandler) -> None:
+        """Where mobile-originated messages go (the incoming-SMS service, wired in bootstrap)."""
+        self._on_inbound = handler
+
+    def on_inbound_sms(self, message: InboundSms) -> None:
+        if self._on_inbound is not None:
+            self._on_inbound(message)
+        else:
+            log.info("inbound_sms_dropped", connector=message.connector)
+
+    def wake(self) -> None:
+        """New work may be due (called after messages were accepted)."""
+        self._wake.set()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._running = True
+        self._loops = [
+            asyncio.create_task(self._dispatch_loop(), name="engine-dispatch"),
+            asyncio.create_task(self._receipt_loop(), name="engine-receipts"),
+            asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"),
+        ]
+
+    async def stop(self, drain_timeout: float = 30.0) -> None:
+        """Stop claiming, let in-flight submits finish, write every outcome."""
+        self._running = False
+        self._wake.set()
+        self._capacity.set()
+        dispatch = self._loops[0] if self._loops else None
+        if dispatch is not None:
+            await asyncio.wait([dispatch], timeout=drain_timeout)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=drain_timeout)
+        await self._records.close()
+
+    async def close_receipts(self) -> None:
+        """After connectors stopped: write the last receipts and end the loops."""
+        for task in self._loops:
+            task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        await self._apply_receipts()
+
+    # --- dispatch --------------------------------------------------------------------------
+
+    async def _dispatch_loop(self) -> None:
+        s = self._settings
+        while self._running:
+            room = s.max_in_flight - self._in_flight
+            if room <= 0 or not self._router.any_ready():
+                self._capacity.clear()
+                await _wait(self._capacity, s.poll_interval)
+                continue
+            self._wake.clear()
+            try:
+                batch = await self._queue.claim(
+                    self._clock.now(), min(s.claim_batch, room), s.lease, Channel.SMS
+                )
+            except Exception:
+                log.exception("claim_failed")
+                await _wait(self._wake, s.poll_interval)
+                continue
+            if not batch:
+                await _wait(self._wake, s.poll_interval)
+                continue
+            self.stats["claimed"] += len(batch)
+            for message in batch:
+                self._spawn(self._deliver(message))
+            if len(batch) < s.claim_batch // 4:
+                await asyncio.sleep(s.write_linger)  # a trickle: let more become due per claim
+
+    def _fail_over(self, failover: Failover) -> None:
+        receipt, message, tried = failover
+        self._spawn(self._deliver(message, exclude=tried, fallback=receipt))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        self._in_flight += 1
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._in_flight -= 1
+        self._capacity.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("deliver_failed", error=repr(task.exception()))
+
+    async def _deliver(
+        self,
+        message: OutboundMessage,
+        exclude: tuple[str, ...] = (),
+        fallback: Receipt | None = None,
+    ) -> None:
+        """Try the route's connectors by priority (failover): one not ready, busy, or
+        answering RETRY for every part -> the next; none left -> back to the queue. After an
+        UNDELIV receipt (``fallback``) the connectors in ``exclude`` are skipped and, when no
+        other one takes the message, the receipt stands."""
+        route = self._router.route(message)
+        flow = self._flow
+        if not flow.empty:
+            wait = flow.reserve_sender(message.account_id, message.sender, message.parts)
+            if wait > self._settings.max_limit_wait:
+                # a long wait would hold an in-flight slot others need: back to the queue
+                flow.release_sender(message.account_id, message.sender, message.parts)
+                self._retry(message, "account rate limit", after=timedelta(seconds=wait))
+                return
+            await flow.wait(wait)
+        if route is not None and route.failover_on_undeliv:
+            self._undeliv.begin()
+            try:
+                await self._deliver_on(message, route, exclude, fallback)
+            finally:
+                for receipt in self._undeliv.end(self._clock.monotonic()):
+                    self.on_receipt(receipt)
+        else:
+            await self._deliver_on(message, route, exclude, fallback)
+
+    async def _deliver_on(
+        self,
+        message: OutboundMessage,
+        route: RouteSpec | None,
+        exclude: tuple[str, ...],
+        fallback: Receipt | None,
+    ) -> None:
+        detail, used = "no connector ready", ""
+        for name in route.connectors if route is not None else ():
+            if name in exclude:
+                continue
+            connector = self._router.bind(name)
+            if connector is None or self._busy_elsewhere(name):
+                continue
+            self._busy[name] = self._busy.get(name, 0) + 1
+            try:
+                result = await self._deliver_via(message, connector)
+            finally:
+                self._busy[name] -= 1
+            if isinstance(result, str):
+                detail, used = result, name
+                continue
+            if fallback is not None and fallback.ack is not None:
+                fallback.ack()  # the UNDELIV receipt is answered by this new attempt
+            tried = (*exclude, name)
+            if (
+                route is not None
+                and route.failover_on_undeliv
+                and result
+                and any(n not in tried for n in route.connectors)
+            ):
+                for failover in self._undeliv.watch(message, tried, (p.carrier_id for p in result)):
+                    self._fail_over(failover)
+            return
+        if fallback is not None:
+            self.on_receipt(fallback)  # no other connector took it: the UNDELIV stands
+            return
+        self._retry(message, detail, used)
+
+    def _busy_elsewhere(self, name: str) -> bool:
+        """``name`` holds its share of the in-flight slots while other connectors exist: the
+        message tries the next connector, or goes back to the queue for a while."""
+        return (
+            self._busy.get(name, 0) >= self._settings.connector_backlog and self._router.several()
+        )
+
+    def _encoded(self, message: OutboundMessage, connector: str) -> tuple[list[OutboundPart], bool]:
+        """The parts in the encoding the connector asks for (Latin-1 where GSM7 cannot, or
+        UCS2 always), and whether they were re-encoded; data kinds (WAP push, vCard) never are."""
+        parts = self._parts(message)
+        wanted = self._router.encoding(connector)
+        first = parts[0]
+        if wanted is TextEncoding.GSM7 or first.port_udh is not None:
+            return parts, False
+        if wanted is TextEncoding.UCS2_ONLY and first.encoding is not textcodec.Encoding.UCS2:
+            seg = textcodec.split(message.text, textcodec.Encoding.UCS2)
+        elif wanted is TextEncoding.LATIN1 and first.encoding is textcodec.Encoding.UCS2:
+            try:
+                seg = textcodec.split(message.text, textcodec.Encoding.LATIN1)
+            except textcodec.TextError:
+                return parts, False
+        else:
+            return parts, False
+        total = len(seg.parts)
+        if total != len(parts) and self._charges is None:
+            return parts, False  # another part count needs the charge adjusted: not without a store
+        reencoded = [
+            replace(first, part_no=i, total_parts=total, encoding=seg.encoding, payload=payload)
+            for i, payload in enumerate(seg.parts, start=1)
+        ]
+        return reencoded, True
+
+    async def _deliver_via(
+        self, message: OutboundMessage, connector: Connector
+    ) -> str | tuple[PartAccepted, ...]:
+        """Submit every part through ``connector`` and record the outcome (returns the
+        accepted parts); returns the detail instead when every part answered RETRY (nothing
+        recorded: try the next connector)."""
+        parts, reencoded = self._encoded(message, connector.name)
+        flow = self._flow
+        if not flow.empty:
+            await flow.wait(flow.reserve_connector(connector.name, len(parts)))
+        if len(parts) == 1:
+            outcomes: Sequence[SubmitOutcome] = [await connector.submit(parts[0])]
+        else:
+            outcomes = await asyncio.gather(*(connector.submit(p) for p in parts))
+            outcomes = await self._retry_parts(connector, parts, list(outcomes))
+        accepted = tuple(
+            PartAccepted(p.part_no, o.carrier_id or "")
+            for p, o in zip(parts, outcomes, strict=True)
+            if o.status is SubmitStatus.ACCEPTED
+        )
+        rejected = sum(1 for o in outcomes if o.status is SubmitStatus.REJECTED)
+        retry = len(outcomes) - len(accepted) - rejected
+        if retry and not accepted and not rejected:
+            return outcomes[0].detail or "retry"
+        self.stats["submitted"] += 1
+        if rejected or retry:
+            self.stats["rejected"] += 1
+        detail = "; ".join(o.detail for o in outcomes if o.detail)
+        if accepted and not (rejected or retry) and self._charges is not None:
+            # queued before the record: written before it, so receipts see the real parts
+            price = self._router.price(connector.name, message.phone)
+            new_price = None if price in (None, message.price.micros) else Money(price)
+            count = len(parts) if reencoded else message.parts  # the count charged for
+            if new_price is not None or count != message.parts:
+                self._reprices.append(Reprice(message.id, new_price, count))
+        self._records.put(
+            SubmitRecord(
+                message_id=message.id,
+                connector=connector.name,
+                accepted=accepted,
+                rejected_parts=rejected + retry,
+                detail=detail,
+            )
+        )
+        return accepted if not (rejected or retry) else ()
+
+    async def _retry_parts(
+        self, connector: Connector, parts: list[OutboundPart], outcomes: list[SubmitOutcome]
+    ) -> list[SubmitOutcome]:
+        """Some parts were accepted and some answered RETRY: the message cannot be queued
+        again whole (its accepted parts would be sent twice), so the RETRY parts are
+        submitted again here, at most ``part_retries`` times."""
+        for _ in range(self._settings.part_retries):
+            again = [i for i, o in enumerate(outcomes) if o.status is SubmitStatus.RETRY]
+            if not again or len(again) == len(outcomes):
+                break
+            redone = await asyncio.gather(*(connector.submit(parts[i]) for i in again))
+            for i, outcome in zip(again, redone, strict=True):
+                outcomes[i] = outcome
+        return outcomes
+
+    def _retry(
+        self,
+        message: OutboundMessage,
+        detail: str,
+        connector: str = "",
+        after: timedelta | None = None,
+    ) -> None:
+        self.stats["retried"] += 1
+        delay = self._settings.retry_delay if after is None else after
+        self._records.put(
+            SubmitRecord(
+                message_id=message.id,
+                connector=connector,
+                retry_at=self._clock.now() + delay,
+                detail=detail,
+            )
+        )
+
+    def _parts(self, message: OutboundMessage) -> list[OutboundPart]:
+        ref = self._concat_refs.next(message.phone)
+        port_udh: bytes | None = None
+        kind: MessageKind
+        if message.kind in (MessageKind.WAPPUSH, MessageKind.VCARD):
+            # 8-bit data behind an application-port element (text/wap.py, text/vcard.py)
+            if message.kind is MessageKind.WAPPUSH:
+                body = wap.wap_push(message.extra.get("url", ""), message.text, ref & 0xFF)
+                port_udh = wap.port_element(wap.PORT_WAP_PUSH, wap.PORT_WAP_SOURCE)
+            else:
+                body = vcard.vcard(message.extra).encode("ascii")
+                port_udh = wap.port_element(wap.PORT_VCARD, wap.PORT_VCARD)
+            seg = textcodec.Segmented(textcodec.Encoding.LATIN1, wap.split_octets(body))
+            kind = message.kind
+        else:
+            try:
+                seg = textcodec.split(message.text)
+            except textcodec.TextError:
+                seg = textcodec.split(message.text, textcodec.Encoding.UCS2)
+            kind = (
+                message.kind
+                if message.kind in (MessageKind.FLASH, MessageKind.SILENCE)
+                else MessageKind.SMS
+            )
+        total = len(seg.parts)
+        return [
+            OutboundPart(
+                message_id=message.id,
+                part_no=i,
+                total_parts=total,
+                ref=ref,
+                source=message.sender,
+                destination=message.phone,
+                encoding=seg.encoding,
+                payload=payload,
+                kind=kind,
+                valid_until=message.valid_until,
+                port_udh=port_udh,
+            )
+            for i, payload in enumerate(seg.parts, start=1)
+        ]
+
+    async def _flush_records(self, records: Sequence[SubmitRecord]) -> list[None]:
+        if self._reprices and self._charges is not None:
+            reprices, self._reprices = self._reprices, []
+            try:
+                await self._charges.reprice(reprices, self._clock.now())
+            except Exception:
+                log.exception("reprice_failed", messages=len(reprices))
+        changes = await self._queue.record_submits(records, self._clock.now())
+        self._emit(changes)
+        if self._orphans:
+            self._receipts_ready.set()
+        return [None] * len(records)
+
+    # --- receipts --------------------------------------------------------------------------
+
+    async def _receipt_loop(self) -> None:
+        s = self._settings
+        while True:
+            timeout = s.orphan_retry_interval if self._orphans else None
+            await _wait(self._receipts_ready, timeout)
+            if len(self._receipts) < s.receipt_batch and self._running:
+                await asyncio.sleep(s.write_linger)  # let receipts gather: one transaction
+            self._receipts_ready.clear()
+            try:
+                await self._apply_receipts()
+            except Exception:
+                log.exception("receipts_failed")
+                await asyncio.sleep(s.poll_interval)
+
+    async def _apply_receipts(self) -> None:
+        fresh, self._receipts = self._receipts, []
+        acks, self._receipt_acks = self._receipt_acks, []
+        retry = [o.receipt for o in self._orphans]
+        if not fresh and not retry:
+            return
+        now = self._clock.monotonic()
+        first_seen = {id(o.receipt): o.first_seen for o in self._orphans}
+        ack_of = {id(r): a for r, a in zip(fresh, acks, strict=True)}
+        ack_of.update((id(o.receipt), o.ack) for o in self._orphans)
+        try:
+            applied = await self._queue.apply_receipts(retry + fresh)
+        except BaseException:
+            self._receipts = fresh + self._receipts
+            self._receipt_acks = acks + self._receipt_acks
+            raise
+        # deliver_sm_resp only now that the receipt is stored: a crash before this point
+        # makes the carrier send it again. An unmatched one is held a little (its submit may
+        # be about to be recorded), then acknowledged and kept in memory until the TTL.
+        unmatched = {id(r) for r in applied.unmatched}
+        for r in retry + fresh:
+            ack = ack_of.get(id(r))
+            if ack is not None and id(r) not in unmatched:
+                ack()
+        self.stats["receipts"] += len(fresh)
+        self._emit(applied.changes)
+        s = self._settings
+        orphans: list[_Orphan] = []
+        for r in applied.unmatched:
+            seen = first_seen.get(id(r), now)
+            ack = ack_of.get(id(r))
+            if ack is not None and now - seen >= s.orphan_ack_after:
+                ack()
+                ack = None
+            if now - seen < s.orphan_receipt_ttl:
+                orphans.append(_Orphan(r, seen, ack))
+            else:
+                log.warning("receipt_unmatched", connector=r.connector, state=r.state.value)
+        self._orphans = orphans
+
+    # --- time-driven work ------------------------------------------------------------------
+
+    async def _housekeeping_loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("housekeeping_failed")
+            await asyncio.sleep(self._settings.housekeeping_interval)
+
+    async def tick(self) -> None:
+        """Release scheduled messages whose time came and expire those past validity."""
+        now = self._clock.now()
+        if await self._queue.release_scheduled(now, 5000):
+            self.wake()
+        self._emit(await self._queue.expire(now, 5000))
+
+    def add_listener(self, listener: ChangeSink) -> None:
+        """Be told of every status change the engine writes (webhooks, tests, the CLI)."""
+        self._listeners.append(listener)
+
+    def _emit(self, changes: Sequence[StatusChange]) -> None:
+        if changes:
+            for listener in self._listeners:
+                listener(changes)
+
+
+async def _wait(event: asyncio.Event, timeout: float | None) -> None:
+    if timeout is None:
+        await event.wait()
+        return
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except TimeoutError:
+        pass

@@ -1,0 +1,241 @@
+"""Ports: the small interfaces the use cases need from storage.
+
+Implemented by ``smsrelay.store`` (SQLAlchemy Core, SQLite and PostgreSQL). Every method that
+depends on time takes ``now`` (UTC, aware) so callers own the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ..domain.accounts import Account, Lang
+from ..domain.errors import RecipientError
+from ..domain.messages import Channel, NewMessage, OutboundMessage
+from ..domain.money import Money
+from ..domain.pricing import PriceEntry, PriceList
+from ..domain.senders import Sender, SenderState
+from ..domain.status import MessageStatus, PartState
+
+__all__ = [
+    "AcceptRequest",
+    "AcceptResult",
+    "Accepted",
+    "AccountRecord",
+    "AccountStore",
+    "DeliveryQueue",
+    "MessageQueries",
+    "MessageStore",
+    "MessageView",
+    "PartAccepted",
+    "ReceiptRecord",
+    "ReceiptsApplied",
+    "Refused",
+    "StatusChange",
+    "SubmitRecord",
+]
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    account: Account
+    password_hash: str
+    token: str | None
+
+
+class AccountStore(Protocol):
+    async def find_by_login(self, login: str) -> AccountRecord | None: ...
+    async def find_by_token(self, token: str) -> AccountRecord | None: ...
+    async def get(self, account_id: int) -> Account | None: ...
+
+    async def create(
+        self,
+        *,
+        login: str,
+        password_hash: str,
+        token: str | None,
+        balance: Money,
+        lang: Lang,
+        any_sender: bool,
+        parent_id: int | None,
+        now: datetime,
+    ) -> Account:
+        """Raises ``LookupError`` if the login (or token) is taken."""
+        ...
+
+    async def credit(self, account_id: int, amount: Money, kind: str, now: datetime) -> int:
+        """Add (or with a negative amount remove) money; returns the ledger transaction id."""
+        ...
+
+    async def set_locked(self, account_id: int, locked: bool) -> None: ...
+    async def set_any_sender(self, account_id: int, any_sender: bool) -> None: ...
+    async def set_lang(self, account_id: int, lang: Lang) -> None: ...
+
+    async def price_list(self) -> PriceList: ...
+    async def set_price(self, entry: PriceEntry) -> None:
+        """Insert or replace the price for (prefix, channel)."""
+        ...
+
+    async def senders(self, account_id: int) -> list[Sender]: ...
+    async def set_sender(self, account_id: int, sender: Sender) -> None:
+        """Insert or replace the sender name's state for the account."""
+        ...
+
+    async def stop_list(self, account_id: int) -> set[str]: ...
+    async def add_stop(self, account_id: int, phone: str, now: datetime) -> bool: ...
+
+
+# --- accepting messages (the group-committed write) -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptRequest:
+    """One client request's recipients for one account, already validated and part-counted."""
+
+    account_id: int
+    messages: Sequence[NewMessage]
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    id_sms: int
+    parts: int
+    price: Money  # per part
+    duplicate: bool = False  # an earlier message with the same client_id_sms
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    error: RecipientError
+
+
+AcceptResult = Accepted | Refused
+
+
+class MessageStore(Protocol):
+    async def accept_batch(
+        self, requests: Sequence[AcceptRequest], now: datetime
+    ) -> list[list[AcceptResult]]:
+        """Decide and durably store many requests in ONE transaction (group commit).
+
+        For each account involved: lock its row, load balance/locked/any_sender, its senders,
+        which of the batch's phones are on its stop list, which of the batch's client_id_sms it
+        already used; run ``domain.acceptance.decide`` per request in order; insert accepted
+        messages (status ``scheduled`` if ``time_send`` is in the future, else ``queued``),
+        debit balances, write ledger rows. Returns, per request, one result per message in
+        order. A duplicate answers the earlier message's id (also within the same batch).
+        """
+        ...
+
+
+# --- delivery queue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PartAccepted:
+    part_no: int  # 1-based
+    carrier_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRecord:
+    """What happened when the engine tried to submit one claimed message.
+
+    * all parts accepted: ``accepted`` has every part, ``rejected_parts == 0``, ``retry_at`` None
+    * carrier refused (permanent): ``rejected_parts`` > 0 -> message ``rejected``, those parts
+      refunded (accepted ones stay charged and tracked)
+    * temporary failure before any part was accepted: ``retry_at`` set -> back to ``queued``
+    """
+
+    message_id: int
+    connector: str
+    accepted: tuple[PartAccepted, ...] = ()
+    rejected_parts: int = 0
+    retry_at: datetime | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRecord:
+    connector: str
+    carrier_ids: tuple[str, ...]  # candidate spellings of the carrier's id, preferred first
+    state: PartState
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    message_id: int
+    account_id: int
+    status: MessageStatus
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptsApplied:
+    changes: list[StatusChange] = field(default_factory=list)
+    unmatched: list[ReceiptRecord] = field(default_factory=list)
+
+
+class DeliveryQueue(Protocol):
+    async def claim(
+        self, now: datetime, limit: int, lease: timedelta, channel: Channel = Channel.SMS
+    ) -> list[OutboundMessage]:
+        """Claim due work by STATE, never by an id watermark.
+
+        Due = ``queued`` with ``due_at <= now``, or ``submitting`` whose lease ran out (a crashed
+        worker's). Claimed rows become ``submitting`` with ``lease_until = now + lease`` and
+        ``attempts + 1``. ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer.
+        """
+        ...
+
+    async def record_submits(
+        self, records: Sequence[SubmitRecord], now: datetime
+    ) -> list[StatusChange]:
+        """Apply submit outcomes in one transaction; returns the status changes made."""
+        ...
+
+    async def apply_receipts(self, receipts: Sequence[ReceiptRecord]) -> ReceiptsApplied:
+        """Match receipts to parts by (connector, carrier id); derive each message's status
+        with ``domain.status.aggregate_parts``. Duplicate receipts are harmless."""
+        ...
+
+    async def release_scheduled(self, now: datetime, limit: int) -> int:
+        """``scheduled`` whose time has come -> ``queued``."""
+        ...
+
+    async def expire(self, now: datetime, limit: int) -> list[StatusChange]:
+        """Messages past ``valid_until``: never submitted -> ``expired`` and refunded;
+        submitted with parts still pending -> final by ``aggregate_parts(give_up=True)``."""
+        ...
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    id: int
+    account_id: int
+    status: MessageStatus
+    status_at: datetime | None  # last change of status (None while pending)
+    parts: int
+    price: Money  # per part
+    channel: Channel
+
+
+class MessageQueries(Protocol):
+    async def views(self, account_id: int, ids: Sequence[int]) -> dict[int, MessageView]:
+        """Only the account's own messages; a foreign id is simply absent."""
+        ...
+
+    async def balance(self, account_id: int) -> Money: ...
+
+
+__all__ += ["SenderState"]  # re-exported for store implementers
+_ = timedelta

@@ -1,0 +1,455 @@
+"""Accepting messages (the group-committed write of the HTTP hot path) and reading their state.
+
+:meth:`SqlMessageStore.accept_batch` stores many client requests in ONE transaction with a
+fixed number of round trips, whatever the batch size:
+
+1. lock the involved account rows (sorted by id: ``FOR UPDATE`` on PostgreSQL; SQLite holds
+   the single write lock), load their senders (only accounts without ``any_sender``), which of
+   the batch's phones they stopped, which of the batch's ``client_id_sms`` they already used,
+   and the price list (cached by version);
+2. run ``domain.acceptance.decide`` per request in arrival order, carrying each account's
+   context (balance, client ids) from one of its requests to the next;
+3. insert the accepted messages in one statement, debit each account once and write one
+   ``charge`` ledger row per account.
+
+Ids are allocated up front in one round trip, so each result maps to its id by position: on
+SQLite above ``sqlite_sequence`` while the write lock is held (``AUTOINCREMENT``: an id is never
+reused), on PostgreSQL a block of ``nextval``. The rows then go in with one driver-level
+executemany (SQLite) or one ``COPY`` (PostgreSQL), skipping SQLAlchemy's per-value processing.
+(``insertmanyvalues`` with ``sort_by_parameter_order`` cannot order SQLite's ``RETURNING`` and
+falls back to one statement per row: 200 ms for 1,000 rows, against ~10 ms this way.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.acceptance import Accept, AcceptanceContext, Duplicate, decide
+from ..domain.errors import RecipientError
+from ..domain.messages import Channel, MessageKind, NewMessage
+from ..domain.money import Money
+from ..domain.senders import SenderState
+from ..domain.status import MessageStatus
+from ..services.ports import Accepted, AcceptRequest, AcceptResult, MessageView, Refused
+from .accounts import PRICES_VERSION, PriceCache
+from .database import Database
+from .schema import (
+    accounts,
+    ledger,
+    messages,
+    senders,
+    sqlite_timestamp,
+    stop_list,
+    utc_timestamp,
+)
+
+__all__ = ["DEFAULT_VALIDITY", "SqlMessageStore"]
+
+#: Platform maximum lifetime of a message (used when the client gives no validity).
+DEFAULT_VALIDITY = timedelta(days=3)
+
+_Key = tuple[int, str]  # (account_id, client_id_sms)
+
+
+class _KeyTaken(Exception):
+    """A (account_id, client_id_sms) already stored by a concurrent transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Earlier:
+    id: int
+    parts: int
+    price: Money
+
+    def answer(self) -> Accepted:
+        return Accepted(id_sms=self.id, parts=self.parts, price=self.price, duplicate=True)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What one batch decided, before the ids are known."""
+
+    results: list[list[AcceptResult | _Key | None]] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)  # in _COLUMNS order
+    slots: list[tuple[int, int]] = field(default_factory=list)  # (request, message) per row
+    charges: dict[int, int] = field(default_factory=dict)  # account id -> micros debited
+
+
+#: The hot insert bypasses SQLAlchemy's per-value processing: :func:`_row` builds rows in this
+#: column order, with timestamps already in the database's form (see ``schema.UtcDateTime``).
+_COLUMNS = (
+    "id",
+    "account_id",
+    "client_id_sms",
+    "phone",
+    "sender",
+    "text",
+    "channel",
+    "kind",
+    "parts",
+    "price_micros",
+    "status",
+    "status_at",
+    "created_at",
+    "due_at",
+    "valid_until",
+    "lease_until",
+    "attempts",
+    "connector",
+    "extra",
+)
+if set(_COLUMNS) != set(messages.columns.keys()):  # pragma: no cover - a schema change
+    raise ImportError("messages._COLUMNS no longer matches the messages table")
+_ACCOUNT, _CLIENT_ID, _PARTS, _PRICE = (
+    _COLUMNS.index(n) for n in ("account_id", "client_id_sms", "parts", "price_micros")
+)
+
+# AUTOINCREMENT: the next id is above every id ever used, even if that row was deleted since.
+_SQLITE_LAST_ID = (
+    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),"
+    " coalesce((SELECT max(id) FROM messages), 0))"
+)
+_PG_NEXT_IDS = (
+    "SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, :n)"
+)
+_VALUES: dict[Any, str] = {e: e.value for e in (*Channel, *MessageKind)}
+_QUEUED, _SCHEDULED = MessageStatus.QUEUED.value, MessageStatus.SCHEDULED.value
+
+_DEBIT = (
+    update(accounts)
+    .where(accounts.c.id == bindparam("b_account"))
+    .values(balance_micros=accounts.c.balance_micros - bindparam("b_amount"))
+)
+
+
+class SqlMessageStore:
+    """:class:`MessageStore` and :class:`MessageQueries` on SQLite or PostgreSQL."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        default_validity: timedelta = DEFAULT_VALIDITY,
+        prices: PriceCache | None = None,
+    ) -> None:
+        if default_validity <= timedelta(0):
+            raise ValueError("default_validity must be positive")
+        self._db = db
+        self._validity = default_validity
+        self._prices = prices or PriceCache()
+        sqlite_db = db.dialect == "sqlite"
+        self._timestamps = sqlite_timestamp if sqlite_db else utc_timestamp
+        marks = ["?" if sqlite_db else f"${n}" for n in range(1, len(_COLUMNS) + 1)]
+        self._insert_sql = (
+            f"INSERT INTO messages ({', '.join(_COLUMNS)}) VALUES ({', '.join(marks)})"
+        )
+
+    # --- accepting -----------------------------------------------------------------------------
+
+    async def accept_batch(
+        self, requests: Sequence[AcceptRequest], now: datetime
+    ) -> list[list[AcceptResult]]:
+        """Decide and durably store many requests in ONE transaction (group commit).
+
+        A unique violation on ``(account_id, client_id_sms)`` means another process stored the
+        same key between our read and our insert: the batch is retried once, reloading.
+        """
+        if not requests:
+            return []
+        try:
+            return await self._accept_once(requests, now)
+        except (IntegrityError, _KeyTaken):
+            return await self._accept_once(requests, now)
+
+    async def _accept_once(
+        self, requests: Sequence[AcceptRequest], now: datetime
+    ) -> list[list[AcceptResult]]:
+        async with self._db.write() as conn:
+            contexts, earlier = await self._load(conn, requests)
+            plan = self._plan(requests, contexts, now)
+            stored = await self._insert(conn, plan)
+            if plan.charges:
+                await conn.execute(
+                    _DEBIT,
+                    [{"b_account": a, "b_amount": m} for a, m in sorted(plan.charges.items())],
+                )
+                await conn.execute(
+                    insert(ledger),
+                    [
+                        {
+                            "account_id": a,
+                            "amount_micros": -m,
+                            "kind": "charge",
+                            "message_id": None,
+                            "created_at": now,
+                        }
+                        for a, m in sorted(plan.charges.items())
+                    ],
+                )
+        for key, found in stored.items():
+            earlier.setdefault(key, found)
+        return [
+            [r.answer() if isinstance(r, _Earlier) else r for r in _resolve(row, earlier)]
+            for row in plan.results
+        ]
+
+    async def _load(
+        self, conn: AsyncConnection, requests: Sequence[AcceptRequest]
+    ) -> tuple[dict[int, AcceptanceContext], dict[_Key, _Earlier]]:
+        """Each involved account's acceptance context (rows locked), and the messages its
+        batch's ``client_id_sms`` already name."""
+        one_of = self._db.one_of
+        query = (
+            select(
+                accounts.c.id,
+                accounts.c.balance_micros,
+                accounts.c.locked,
+                accounts.c.any_sender,
+                PRICES_VERSION.label("prices_version"),
+            )
+            .where(one_of(accounts.c.id, sorted({r.account_id for r in requests})))
+            .where(accounts.c.active.is_(True))
+            .order_by(accounts.c.id)
+        )
+        if self._db.dialect == "postgresql":
+            query = query.with_for_update()
+        found = (await conn.execute(query)).all()
+        if not found:
+            return {}, {}
+        price_list = await self._prices.get(conn, found[0].prices_version)
+        ids = [int(a.id) for a in found]
+        strict = {int(a.id) for a in found if not a.any_sender}
+        everything = [m for r in requests for m in r.messages]
+
+        approved: dict[int, dict[str, SenderState]] = {a: {} for a in ids}
+        names = sorted({m.sender for m in everything if m.account_id in strict})
+        if names:
+            rows = await conn.execute(
+                select(senders.c.account_id, senders.c.name, senders.c.state)
+                .where(one_of(senders.c.account_id, sorted(strict)))
+                .where(one_of(senders.c.name, names))
+            )
+            for s in rows:
+                approved[int(s.account_id)][s.name] = SenderState(s.state)
+
+        stopped: dict[int, set[str]] = {a: set() for a in ids}
+        rows = await conn.execute(
+            select(stop_list.c.account_id, stop_list.c.phone)
+            .where(one_of(stop_list.c.account_id, ids))
+            .where(one_of(stop_list.c.phone, sorted({m.phone for m in everything})))
+        )
+        for s in rows:
+            stopped[int(s.account_id)].add(s.phone)
+
+        earlier: dict[_Key, _Earlier] = {}
+        client_ids = sorted({m.client_id_sms for m in everything if m.client_id_sms is not None})
+        if client_ids:
+            rows = await conn.execute(
+                select(
+                    messages.c.account_id,
+                    messages.c.client_id_sms,
+                    messages.c.id,
+                    messages.c.parts,
+                    messages.c.price_micros,
+                )
+                .where(one_of(messages.c.account_id, ids))
+                .where(one_of(messages.c.client_id_sms, client_ids))
+            )
+            for m in rows:
+                earlier[(int(m.account_id), m.client_id_sms)] = _Earlier(
+                    int(m.id), int(m.parts), Money(int(m.price_micros))
+                )
+
+        contexts = {
+            int(a.id): AcceptanceContext(
+                account_id=int(a.id),
+                locked=bool(a.locked),
+                any_sender=bool(a.any_sender),
+                balance=Money(int(a.balance_micros)),
+                prices=price_list,
+                senders=approved[int(a.id)],
+                stopped=frozenset(stopped[int(a.id)]),
+                known_client_ids=frozenset(c for (acc, c) in earlier if acc == int(a.id)),
+            )
+            for a in found
+        }
+        return contexts, earlier
+
+    def _plan(
+        self,
+        requests: Sequence[AcceptRequest],
+        contexts: dict[int, AcceptanceContext],
+        now: datetime,
+    ) -> _Plan:
+        plan = _Plan()
+        stamps: dict[datetime, Any] = {}  # few distinct instants per batch: convert each once
+
+        def stamp(value: datetime) -> Any:
+            found = stamps.get(value)
+            if found is None:
+                found = stamps[value] = self._timestamps(value)
+            return found
+
+        default_until = now + self._validity
+        for ri, request in enumerate(requests):
+            ctx = contexts.get(request.account_id)
+            if ctx is None:  # unknown or deactivated account: nothing can be charged
+                refused = Refused(RecipientError.ACCOUNT_LOCKED)
+                plan.results.append([refused] * len(request.messages))
+                continue
+            decisions, contexts[request.account_id] = decide(ctx, request.messages)
+            out: list[AcceptResult | _Key | None] = []
+            for mi, (message, decision) in enumerate(zip(request.messages, decisions, strict=True)):
+                if isinstance(decision, Accept):
+                    plan.rows.append(_row(message, decision.price, now, default_until, stamp))
+                    plan.slots.append((ri, mi))
+                    plan.charges[ctx.account_id] = (
+                        plan.charges.get(ctx.account_id, 0) + decision.cost.micros
+                    )
+                    out.append(None)
+                elif isinstance(decision, Duplicate):
+                    out.append((ctx.account_id, decision.client_id_sms))
+                else:
+                    out.append(Refused(decision.error))
+            plan.results.append(out)
+        return plan
+
+    async def _insert(self, conn: AsyncConnection, plan: _Plan) -> dict[_Key, _Earlier]:
+        """Insert the plan's rows in one statement; fill their results; return the client ids
+        they used."""
+        if not plan.rows:
+            return {}
+        ids = await self._allocate_ids(conn, len(plan.rows))
+        for new_id, row in zip(ids, plan.rows, strict=True):
+            row[0] = new_id
+        if self._db.dialect == "sqlite":
+            await conn.exec_driver_sql(self._insert_sql, [tuple(r) for r in plan.rows])
+        else:  # COPY: PostgreSQL's fastest bulk path, inside this same transaction
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            try:
+                await driver.copy_records_to_table(
+                    "messages", records=[tuple(r) for r in plan.rows], columns=_COLUMNS
+                )
+            except asyncpg.UniqueViolationError as exc:  # raw driver: SQLAlchemy cannot wrap
+                raise _KeyTaken(str(exc)) from exc
+        stored: dict[_Key, _Earlier] = {}
+        for row, (ri, mi) in zip(plan.rows, plan.slots, strict=True):
+            found = _Earlier(row[0], row[_PARTS], Money(row[_PRICE]))
+            plan.results[ri][mi] = Accepted(id_sms=found.id, parts=found.parts, price=found.price)
+            if row[_CLIENT_ID] is not None:
+                stored[(row[_ACCOUNT], row[_CLIENT_ID])] = found
+        return stored
+
+    async def _allocate_ids(self, conn: AsyncConnection, count: int) -> list[int]:
+        """``count`` new message ids, ascending, in one round trip."""
+        if self._db.dialect == "sqlite":  # we hold the only write lock: nobody else allocates
+            last = int(await conn.scalar(text(_SQLITE_LAST_ID)) or 0)
+            return list(range(last + 1, last + 1 + count))
+        rows = await conn.execute(text(_PG_NEXT_IDS), {"n": count})
+        return sorted(int(i) for i in rows.scalars())
+
+    # --- queries -------------------------------------------------------------------------------
+
+    async def views(self, account_id: int, ids: Sequence[int]) -> dict[int, MessageView]:
+        """Only the account's own messages; a foreign or unknown id is simply absent."""
+        wanted = sorted({int(i) for i in ids if 0 < int(i) < 2**63})
+        if not wanted:
+            return {}
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(
+                    messages.c.id,
+                    messages.c.account_id,
+                    messages.c.status,
+                    messages.c.status_at,
+                    messages.c.parts,
+                    messages.c.price_micros,
+                    messages.c.channel,
+                )
+                .where(messages.c.account_id == account_id)
+                .where(self._db.one_of(messages.c.id, wanted))
+            )
+            return {
+                int(r.id): MessageView(
+                    id=int(r.id),
+                    account_id=int(r.account_id),
+                    status=MessageStatus(r.status),
+                    status_at=r.status_at,
+                    parts=int(r.parts),
+                    price=Money(int(r.price_micros)),
+                    channel=Channel(r.channel),
+                )
+                for r in rows
+            }
+
+    async def balance(self, account_id: int) -> Money:
+        """Raises ``LookupError`` for an unknown account."""
+        async with self._db.read() as conn:
+            micros = await conn.scalar(
+                select(accounts.c.balance_micros).where(accounts.c.id == account_id)
+            )
+        if micros is None:
+            raise LookupError(f"no account {account_id}")
+        return Money(int(micros))
+
+
+def _row(
+    m: NewMessage,
+    price: Money,
+    now: datetime,
+    default_until: datetime,
+    stamp: Callable[[datetime], Any],
+) -> list[Any]:
+    """The message's row in :data:`_COLUMNS` order (keep the two in step); the id (first) is
+    filled in later.
+
+    Without ``time_send`` in the future it is due now; without ``valid_until`` it lives
+    ``default_validity`` from when it is due."""
+    if m.time_send is not None and m.time_send > now:
+        status, due_at = _SCHEDULED, m.time_send
+        valid_until = m.valid_until or m.time_send + (default_until - now)
+    else:
+        status, due_at, valid_until = _QUEUED, now, m.valid_until or default_until
+    return [
+        0,
+        m.account_id,
+        m.client_id_sms,
+        m.phone,
+        m.sender,
+        m.text,
+        _VALUES[m.channel],
+        _VALUES[m.kind],
+        m.parts,
+        price.micros,
+        status,
+        None,
+        stamp(now),
+        stamp(due_at),
+        stamp(valid_until),
+        None,
+        0,
+        None,
+        json.dumps(m.extra, ensure_ascii=False, sort_keys=True) if m.extra else None,
+    ]
+
+
+def _resolve(
+    row: list[AcceptResult | _Key | None], earlier: dict[_Key, _Earlier]
+) -> Iterator[AcceptResult | _Earlier]:
+    for r in row:
+        if r is None:
+            raise AssertionError("an accepted message was not stored")
+        if isinstance(r, tuple):
+            yield earlier[r]
+        else:
+            yield r

@@ -1,0 +1,445 @@
+"""The delivery work queue (the ``DeliveryQueue`` port): claims, submit outcomes, receipts, expiry.
+
+Work is found by STATE, never by an id watermark: with several writers ids commit out of
+order. Every method is one transaction with a fixed number of statements (executemany for
+the per-message writes). On PostgreSQL claimers and the expirer skip rows another worker holds
+(``FOR UPDATE SKIP LOCKED``); the others lock messages in id order, then accounts in id order,
+so workers never deadlock. On SQLite the single write lock serializes them.
+
+Status moves follow ``domain.status``: a final status never changes, and an outcome that
+arrives late (the message moved on meanwhile) never moves a message backwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.messages import Channel, MessageKind, OutboundMessage
+from ..domain.money import Money
+from ..domain.status import (
+    MessageStatus,
+    PartState,
+    aggregate_parts,
+    can_transition,
+    check_transition,
+)
+from ..services.ports import ReceiptRecord, ReceiptsApplied, StatusChange, SubmitRecord
+from .accounts import dialect_insert
+from .database import Database
+from .ledger import move_money
+from .schema import message_parts, messages
+
+__all__ = ["SqlDeliveryQueue"]
+
+_Row = Row[*tuple[Any, ...]]
+
+S = MessageStatus
+
+_CLAIMED = (
+    messages.c.id,
+    messages.c.account_id,
+    messages.c.phone,
+    messages.c.sender,
+    messages.c.text,
+    messages.c.parts,
+    messages.c.channel,
+    messages.c.kind,
+    messages.c.valid_until,
+    messages.c.attempts,
+    messages.c.price_micros,
+    messages.c.extra,
+    messages.c.due_at,
+)
+
+_SET_STATUS = (
+    update(messages)
+    .where(messages.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        status_at=bindparam("b_status_at"),
+        due_at=bindparam("b_due_at"),
+        lease_until=None,
+        connector=bindparam("b_connector"),
+    )
+)
+
+_SET_FINAL = (
+    update(messages)
+    .where(messages.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), status_at=bindparam("b_status_at"), lease_until=None)
+)
+
+_SET_PART = (
+    update(message_parts)
+    .where(
+        message_parts.c.message_id == bindparam("b_message"),
+        message_parts.c.part_no == bindparam("b_part"),
+    )
+    .values(state=bindparam("b_state"), updated_at=bindparam("b_at"))
+)
+
+
+def _outbound(row: _Row) -> OutboundMessage:
+    return OutboundMessage(
+        id=int(row.id),
+        account_id=int(row.account_id),
+        phone=row.phone,
+        sender=row.sender,
+        text=row.text,
+        parts=int(row.parts),
+        channel=Channel(row.channel),
+        kind=MessageKind(row.kind),
+        valid_until=row.valid_until,
+        attempts=int(row.attempts),
+        price=Money(int(row.price_micros)),
+        extra=json.loads(row.extra) if row.extra else {},
+    )
+
+
+class SqlDeliveryQueue:
+    """:class:`smsrelay.services.ports.DeliveryQueue` on SQLite or PostgreSQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pg = db.dialect == "postgresql"
+
+    # --- claiming ------------------------------------------------------------------------------
+
+    async def claim(
+        self, now: datetime, limit: int, lease: timedelta, channel: Channel = Channel.SMS
+    ) -> list[OutboundMessage]:
+        """Due work of ``channel`` -> ``submitting``, ordered by (due_at, id).
+
+        Abandoned leases (a crashed worker's ``submitting`` rows) come first, then ``queued``
+        rows whose ``due_at`` has come. A message past its validity is left to :meth:`expire`.
+        """
+        if limit <= 0:
+            return []
+        if lease <= timedelta(0):
+            raise ValueError("lease must be positive")
+        due = (
+            and_(messages.c.status == S.SUBMITTING.value, messages.c.lease_until < now),
+            and_(messages.c.status == S.QUEUED.value, messages.c.due_at <= now),
+        )
+        claimed: list[_Row] = []
+        async with self._db.write() as conn:
+            for condition in due:
+                room = limit - len(claimed)
+                if room <= 0:
+                    break
+                pick = (
+                    select(messages.c.id)
+                    .where(
+                        condition,
+                        messages.c.channel == channel.value,
+                        messages.c.valid_until > now,
+                    )
+                    .order_by(messages.c.due_at, messages.c.id)
+                    .limit(room)
+                )
+                if self._pg:
+                    pick = pick.with_for_update(skip_locked=True)
+                stmt = (
+                    update(messages)
+                    .where(messages.c.id.in_(pick.scalar_subquery()))
+                    .values(
+                        status=S.SUBMITTING.value,
+                        lease_until=now + lease,
+                        attempts=messages.c.attempts + 1,
+                    )
+                    .returning(*_CLAIMED)
+                )
+                claimed.extend((await conn.execute(stmt)).all())
+        claimed.sort(key=lambda r: (r.due_at, r.id))
+        return [_outbound(r) for r in claimed]
+
+    async def release_scheduled(self, now: datetime, limit: int) -> int:
+        """``scheduled`` whose time has come -> ``queued``; returns how many."""
+        if limit <= 0:
+            return 0
+        pick = (
+            select(messages.c.id)
+            .where(messages.c.status == S.SCHEDULED.value, messages.c.due_at <= now)
+            .order_by(messages.c.due_at, messages.c.id)
+            .limit(limit)
+        )
+        if self._pg:
+            pick = pick.with_for_update(skip_locked=True)
+        async with self._db.write() as conn:
+            result = await conn.execute(
+                update(messages)
+                .where(messages.c.id.in_(pick.scalar_subquery()))
+                .values(status=S.QUEUED.value)
+            )
+            return int(result.rowcount)
+
+    # --- submit outcomes -----------------------------------------------------------------------
+
+    async def record_submits(
+        self, records: Sequence[SubmitRecord], now: datetime
+    ) -> list[StatusChange]:
+        """Apply submit outcomes in one transaction; returns the status changes made.
+
+        Parts the carrier accepted are stored (``pending``) even when the message moved on
+        meanwhile, so their receipts still match. Rejected parts are refunded.
+        """
+        if not records:
+            return []
+        changes: list[StatusChange] = []
+        async with self._db.write() as conn:
+            current = await self._lock_messages(conn, {r.message_id for r in records})
+            status = {mid: S(row.status) for mid, row in current.items()}
+            updates: list[dict[str, Any]] = []
+            parts: list[dict[str, Any]] = []
+            refunds: list[tuple[int, int, int]] = []
+            for rec in records:
+                row = current.get(rec.message_id)
+                if row is None:
+                    continue
+                parts.extend(
+                    {
+                        "message_id": rec.message_id,
+                        "part_no": p.part_no,
+                        "connector": rec.connector,
+                        "carrier_id": p.carrier_id,
+                        "state": PartState.PENDING.value,
+                        "updated_at": now,
+                    }
+                    for p in rec.accepted
+                )
+                target = _submit_target(rec)
+                if target is status[rec.message_id] or not can_transition(
+                    status[rec.message_id], target
+                ):
+                    continue
+                status[rec.message_id] = target
+                updates.append(
+                    {
+                        "b_id": rec.message_id,
+                        "b_status": target.value,
+                        "b_status_at": now if target.is_final else None,
+                        "b_due_at": rec.retry_at if target is S.QUEUED else row.due_at,
+                        "b_connector": rec.connector,
+                    }
+                )
+                changes.append(StatusChange(rec.message_id, int(row.account_id), target, now))
+                if target is S.REJECTED:
+                    refunded = min(rec.rejected_parts, int(row.parts)) * int(row.price_micros)
+                    refunds.append((int(row.account_id), rec.message_id, refunded))
+            if parts:
+                await self._store_parts(conn, parts)
+            if updates:
+                await conn.execute(_SET_STATUS, updates)
+            await move_money(conn, refunds, "refund", now)
+        return changes
+
+    async def _store_parts(self, conn: AsyncConnection, parts: list[dict[str, Any]]) -> None:
+        """Insert parts; a resubmitted part replaces its carrier id unless already final."""
+        stmt = dialect_insert(self._db, message_parts)
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=[message_parts.c.message_id, message_parts.c.part_no],
+            set_={
+                "connector": stmt.excluded.connector,  # type: ignore[attr-defined]
+                "carrier_id": stmt.excluded.carrier_id,  # type: ignore[attr-defined]
+                "updated_at": stmt.excluded.updated_at,  # type: ignore[attr-defined]
+            },
+            where=message_parts.c.state == PartState.PENDING.value,
+        )
+        unique = {(p["message_id"], p["part_no"]): p for p in parts}  # last outcome wins
+        await conn.execute(stmt, [unique[k] for k in sorted(unique)])
+
+    async def _lock_messages(self, conn: AsyncConnection, ids: set[int]) -> dict[int, _Row]:
+        """The messages' rows, locked in id order on PostgreSQL."""
+        query = (
+            select(
+                messages.c.id,
+                messages.c.account_id,
+                messages.c.status,
+                messages.c.parts,
+                messages.c.price_micros,
+                messages.c.due_at,
+            )
+            .where(self._db.one_of(messages.c.id, sorted(ids)))
+            .order_by(messages.c.id)
+        )
+        if self._pg:
+            query = query.with_for_update()
+        return {int(r.id): r for r in await conn.execute(query)}
+
+    async def _part_states(
+        self, conn: AsyncConnection, ids: Sequence[int]
+    ) -> dict[tuple[int, int], PartState]:
+        if not ids:
+            return {}
+        rows = await conn.execute(
+            select(message_parts.c.message_id, message_parts.c.part_no, message_parts.c.state)
+            .where(self._db.one_of(message_parts.c.message_id, sorted(ids)))
+            .order_by(message_parts.c.message_id, message_parts.c.part_no)
+        )
+        return {(int(r.message_id), int(r.part_no)): PartState(r.state) for r in rows}
+
+    # --- receipts ------------------------------------------------------------------------------
+
+    async def apply_receipts(self, receipts: Sequence[ReceiptRecord]) -> ReceiptsApplied:
+        """Match receipts to parts by (connector, carrier id); a message whose parts are all
+        final gets its status from ``aggregate_parts``. Duplicate receipts are harmless."""
+        if not receipts:
+            return ReceiptsApplied()
+        async with self._db.write() as conn:
+            found = await self._find_parts(conn, receipts)
+            matched: list[tuple[ReceiptRecord, tuple[int, int]]] = []
+            unmatched: list[ReceiptRecord] = []
+            for receipt in receipts:
+                key = next(
+                    (
+                        found[(receipt.connector, c)]
+                        for c in receipt.carrier_ids
+                        if (receipt.connector, c) in found
+                    ),
+                    None,
+                )
+                if key is None:
+                    unmatched.append(receipt)
+                else:
+                    matched.append((receipt, key))
+            if not matched:
+                return ReceiptsApplied(unmatched=unmatched)
+            current = await self._lock_messages(conn, {k[0] for _, k in matched})
+            states = await self._part_states(conn, list(current))
+            part_updates: list[dict[str, Any]] = []
+            reported: dict[int, datetime] = {}
+            for receipt, key in matched:
+                if states[key].is_final or not receipt.state.is_final:
+                    continue  # a final part state never changes; duplicates are harmless
+                states[key] = receipt.state
+                part_updates.append(
+                    {
+                        "b_message": key[0],
+                        "b_part": key[1],
+                        "b_state": receipt.state.value,
+                        "b_at": receipt.at,
+                    }
+                )
+                reported[key[0]] = max(receipt.at, reported.get(key[0], receipt.at))
+            if part_updates:
+                await conn.execute(_SET_PART, part_updates)
+            changes, updates = _settle(current, states, reported)
+            if updates:
+                await conn.execute(_SET_FINAL, updates)
+        return ReceiptsApplied(changes=changes, unmatched=unmatched)
+
+    async def _find_parts(
+        self, conn: AsyncConnection, receipts: Sequence[ReceiptRecord]
+    ) -> dict[tuple[str, str], tuple[int, int]]:
+        """(connector, carrier id) -> (message id, part no); the newest part if ids repeat."""
+        connectors = sorted({r.connector for r in receipts})
+        carrier_ids = sorted({c for r in receipts for c in r.carrier_ids})
+        rows = await conn.execute(
+            select(
+                message_parts.c.connector,
+                message_parts.c.carrier_id,
+                message_parts.c.message_id,
+                message_parts.c.part_no,
+            )
+            .where(self._db.one_of(message_parts.c.connector, connectors))
+            .where(self._db.one_of(message_parts.c.carrier_id, carrier_ids))
+            .order_by(message_parts.c.message_id, message_parts.c.part_no)
+        )
+        return {(r.connector, r.carrier_id): (int(r.message_id), int(r.part_no)) for r in rows}
+
+    # --- expiry --------------------------------------------------------------------------------
+
+    async def expire(self, now: datetime, limit: int) -> list[StatusChange]:
+        """Messages past ``valid_until``.
+
+        * ``scheduled``/``queued``, or ``submitting`` whose lease ran out (its worker is gone):
+          -> ``expired``, refunded in full if the carrier never took a part of it;
+        * ``submitted``: final by ``aggregate_parts(give_up=True)``, no refund.
+
+        A ``submitting`` message with a live lease is left to its worker's
+        :meth:`record_submits`, so money and status never race with an in-flight submit.
+        """
+        if limit <= 0:
+            return []
+        waiting = (S.SCHEDULED.value, S.QUEUED.value, S.SUBMITTED.value)
+        pick = (
+            select(
+                messages.c.id,
+                messages.c.account_id,
+                messages.c.status,
+                messages.c.parts,
+                messages.c.price_micros,
+            )
+            .where(
+                messages.c.valid_until < now,
+                or_(
+                    messages.c.status.in_(waiting),
+                    and_(messages.c.status == S.SUBMITTING.value, messages.c.lease_until < now),
+                ),
+            )
+            .order_by(messages.c.valid_until, messages.c.id)
+            .limit(limit)
+        )
+        if self._pg:
+            pick = pick.with_for_update(skip_locked=True)
+        changes: list[StatusChange] = []
+        async with self._db.write() as conn:
+            rows = (await conn.execute(pick)).all()
+            if not rows:
+                return []
+            states = await self._part_states(conn, [int(r.id) for r in rows])
+            by_message: dict[int, list[PartState]] = {}
+            for (mid, _), state in states.items():
+                by_message.setdefault(mid, []).append(state)
+            updates: list[dict[str, Any]] = []
+            refunds: list[tuple[int, int, int]] = []
+            for r in rows:
+                mid, current = int(r.id), S(r.status)
+                taken = by_message.get(mid, [])
+                if current is S.SUBMITTED:
+                    target = aggregate_parts(taken, int(r.parts), give_up=True) or S.EXPIRED
+                else:
+                    target = S.EXPIRED
+                    if not taken:
+                        refunds.append((int(r.account_id), mid, int(r.parts) * int(r.price_micros)))
+                check_transition(current, target)
+                updates.append({"b_id": mid, "b_status": target.value, "b_status_at": now})
+                changes.append(StatusChange(mid, int(r.account_id), target, now))
+            await conn.execute(_SET_FINAL, updates)
+            await move_money(conn, refunds, "refund", now)
+        return changes
+
+
+def _submit_target(rec: SubmitRecord) -> MessageStatus:
+    if rec.rejected_parts > 0:
+        return S.REJECTED
+    if rec.retry_at is not None and not rec.accepted:
+        return S.QUEUED
+    return S.SUBMITTED
+
+
+def _settle(
+    current: dict[int, _Row],
+    states: dict[tuple[int, int], PartState],
+    reported: dict[int, datetime],
+) -> tuple[list[StatusChange], list[dict[str, Any]]]:
+    """Final statuses of the messages whose parts just reported, by ``aggregate_parts``."""
+    changes: list[StatusChange] = []
+    updates: list[dict[str, Any]] = []
+    for mid in sorted(reported):
+        row = current[mid]
+        was = S(row.status)
+        parts = [s for (m, _), s in states.items() if m == mid]
+        target = aggregate_parts(parts, int(row.parts))
+        if target is None or target is was or not can_transition(was, target):
+            continue
+        at = reported[mid]
+        updates.append({"b_id": mid, "b_status": target.value, "b_status_at": at})
+        changes.append(StatusChange(mid, int(row.account_id), target, at))
+    return changes, updates
