@@ -110,6 +110,7 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._running = False
+        self._closing = asyncio.Event()  # set by close_receipts: loops end between writes
         self._refs = itertools.count(1)
         self._records: GroupCommitter[SubmitRecord, None] = GroupCommitter(
             self._flush_records, linger=self._settings.write_linger
@@ -150,6 +151,7 @@ class Engine:
 
     async def start(self) -> None:
         self._running = True
+        self._closing.clear()
         self._loops = [
             asyncio.create_task(self._dispatch_loop(), name="engine-dispatch"),
             asyncio.create_task(self._receipt_loop(), name="engine-receipts"),
@@ -168,12 +170,21 @@ class Engine:
             await asyncio.wait(list(self._tasks), timeout=drain_timeout)
         await self._records.close()
 
-    async def close_receipts(self) -> None:
-        """After connectors stopped: write the last receipts and end the loops."""
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
-        self._loops = []
+    async def close_receipts(self, timeout: float = 30.0) -> None:
+        """After connectors stopped: end the loops, then write the last receipts.
+
+        The loops are asked to end and awaited, never cancelled first: a task cancelled in
+        the middle of a write transaction can leave its SQLite connection holding the write
+        lock, and the final write below would then fail with "database is locked".
+        """
+        self._closing.set()
+        self._receipts_ready.set()
+        loops, self._loops = self._loops, []
+        if loops:
+            _done, pending = await asyncio.wait(loops, timeout=timeout)
+            for task in pending:  # stuck beyond the bound: the last resort
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
         await self._apply_receipts()
 
     # --- dispatch --------------------------------------------------------------------------
@@ -461,9 +472,11 @@ class Engine:
 
     async def _receipt_loop(self) -> None:
         s = self._settings
-        while True:
+        while not self._closing.is_set():
             timeout = s.orphan_retry_interval if self._orphans else None
             await _wait(self._receipts_ready, timeout)
+            if self._closing.is_set():
+                return  # close_receipts writes what is left
             if len(self._receipts) < s.receipt_batch and self._running:
                 await asyncio.sleep(s.write_linger)  # let receipts gather: one transaction
             self._receipts_ready.clear()
@@ -516,12 +529,12 @@ class Engine:
     # --- time-driven work ------------------------------------------------------------------
 
     async def _housekeeping_loop(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 await self.tick()
             except Exception:
                 log.exception("housekeeping_failed")
-            await asyncio.sleep(self._settings.housekeeping_interval)
+            await _wait(self._closing, self._settings.housekeeping_interval)
 
     async def tick(self) -> None:
         """Release scheduled messages whose time came and expire those past validity."""

@@ -82,6 +82,7 @@ class ViberDispatcher:
         self._wake = asyncio.Event()
         self._capacity = asyncio.Event()
         self._orphans_ready = asyncio.Event()
+        self._closing = asyncio.Event()  # set by stop: the loops end between writes
         self._orphans: list[_Orphan] = []
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -127,6 +128,7 @@ class ViberDispatcher:
     async def start(self) -> None:
         await self._provider.start()
         self._running = True
+        self._closing.clear()
         self._loops = [
             asyncio.create_task(self._dispatch_loop(), name="viber-dispatch"),
             asyncio.create_task(self._orphan_loop(), name="viber-orphans"),
@@ -143,10 +145,14 @@ class ViberDispatcher:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=drain_timeout)
         await self._records.close()
-        for task in self._loops:
-            task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
-        self._loops = []
+        self._closing.set()  # the loops end between writes: a write is never cut short
+        self._orphans_ready.set()
+        loops, self._loops = self._loops, []
+        if loops:
+            _done, pending = await asyncio.wait(loops, timeout=drain_timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
         await self._statuses.close()
         if self._orphans:
             with contextlib.suppress(Exception):
@@ -226,10 +232,10 @@ class ViberDispatcher:
     async def _orphan_loop(self) -> None:
         """Retry statuses that arrived before their send was recorded."""
         s = self._settings
-        while True:
+        while not self._closing.is_set():
             await _wait(self._orphans_ready, s.orphan_retry_interval if self._orphans else None)
             self._orphans_ready.clear()
-            if not self._orphans:
+            if self._closing.is_set() or not self._orphans:
                 continue
             try:
                 await self._statuses.submit([])
@@ -262,12 +268,12 @@ class ViberDispatcher:
     # --- deadlines -----------------------------------------------------------------------------
 
     async def _tick_loop(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 await self.tick()
             except Exception:
                 log.exception("viber_tick_failed")
-            await asyncio.sleep(self._settings.tick_interval)
+            await _wait(self._closing, self._settings.tick_interval)
 
     async def tick(self) -> None:
         """Viber legs past their deadline: expire them (a cascade falls back to SMS)."""

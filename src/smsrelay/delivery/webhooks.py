@@ -117,8 +117,10 @@ class WebhookPusher:
             return
         self._running = False
         self._wake.set()
-        if self._loop is not None:
-            self._loop.cancel()
+        if self._loop is not None:  # it ends after its current pass: never cut a write short
+            _done, pending = await asyncio.wait([self._loop], timeout=self._s.timeout)
+            for task in pending:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
             self._loop = None
