@@ -41,8 +41,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server process so far (robust to a busy machine)."""
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -50,6 +49,12 @@ class Server:
             self.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads) so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def smsrelay(workdir: Path, *args: str, env: dict[str, str]) -> None:
@@ -135,6 +140,14 @@ def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
         if "smsrelay is ready" in line:
             url = line.split("API on http://")[1].split()[0]
             host, port = url.rsplit(":", 1)
+            spy = os.environ.get("SMSRELAY_BENCH_PYSPY")  # path: sample the server (py-spy)
+            if spy:
+                seconds = os.environ.get("SMSRELAY_BENCH_PYSPY_SECONDS", "10")
+                subprocess.Popen(
+                    ["py-spy", "record", "-r", "250", "-f", "raw", "-o", spy,
+                     "-d", seconds, "--pid", str(proc.pid)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
             return Server(proc, host, int(port), db)
     raise RuntimeError("server did not start")
 
@@ -195,6 +208,7 @@ async def scenario_e2e(workdir: Path, messages: int, concurrency: int) -> list[d
 
         t0 = time.perf_counter()
         cpu0, own0 = server.cpu_seconds(), time.process_time()
+        sim_cpu0 = process_cpu_seconds(sim.pid)
         elapsed_http = await run_closed_loop(
             server.host,
             server.port,
@@ -208,6 +222,7 @@ async def scenario_e2e(workdir: Path, messages: int, concurrency: int) -> list[d
         total = time.perf_counter() - t0
         cpu = server.cpu_seconds() - cpu0
         own = time.process_time() - own0
+        sim_cpu = process_cpu_seconds(sim.pid) - sim_cpu0
         rss = server.peak_rss_mb()
     finally:
         server.stop()
@@ -218,7 +233,9 @@ async def scenario_e2e(workdir: Path, messages: int, concurrency: int) -> list[d
         f"HTTP phase {elapsed_http:.2f}s ({messages / elapsed_http:.0f} req/s), all final after {total:.2f}s"
     )
     print(
-        f"  e2e CPU: platform {cpu * 1e6 / messages:.0f} us/msg, load generator {own * 1e6 / messages:.0f} us/msg"
+        f"  e2e CPU: platform {cpu * 1e6 / messages:.0f} us/msg ({cpu / total:.2f} cores), "
+        f"simulator {sim_cpu * 1e6 / messages:.0f} us/msg, "
+        f"load generator {own * 1e6 / messages:.0f} us/msg"
     )
     return [
         report(

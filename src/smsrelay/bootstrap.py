@@ -173,7 +173,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         clock,
         max_parts=settings.max_parts,
         default_validity=timedelta(hours=settings.default_validity_hours),
-        on_accepted=engine.wake if engine is not None else None,
+        handoff=engine,  # due SMS are claimed in the accepting transaction (None: no engine)
     )
     auth = Authenticator(stores.accounts, clock, ttl=settings.auth_cache_seconds)
     from .store.viber import SqlViberStore

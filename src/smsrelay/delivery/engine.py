@@ -107,6 +107,7 @@ class Engine:
         self._receipt_acks: list[Callable[[], None] | None] = []  # one per buffered receipt
         self._orphans: list[_Orphan] = []
         self._in_flight = 0
+        self._reserved = 0  # slots granted to accepting transactions not yet committed
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._running = False
@@ -115,7 +116,14 @@ class Engine:
         self._records: GroupCommitter[SubmitRecord, None] = GroupCommitter(
             self._flush_records, linger=self._settings.write_linger
         )
-        self.stats = {"claimed": 0, "submitted": 0, "rejected": 0, "retried": 0, "receipts": 0}
+        self.stats = {
+            "claimed": 0,  # taken for delivery, by a claim or handed over at acceptance
+            "handed_over": 0,  # of those, claimed in the accepting transaction
+            "submitted": 0,
+            "rejected": 0,
+            "retried": 0,
+            "receipts": 0,
+        }
 
     # --- sinks for connectors --------------------------------------------------------------
 
@@ -192,20 +200,22 @@ class Engine:
     async def _dispatch_loop(self) -> None:
         s = self._settings
         while self._running:
-            room = s.max_in_flight - self._in_flight
+            room = s.max_in_flight - self._in_flight - self._reserved
             if room <= 0 or not self._router.any_ready():
                 self._capacity.clear()
                 await _wait(self._capacity, s.poll_interval)
                 continue
             self._wake.clear()
+            wanted = min(s.claim_batch, room)
+            self._reserved += wanted  # the accepting transactions must not grant these slots
             try:
-                batch = await self._queue.claim(
-                    self._clock.now(), min(s.claim_batch, room), s.lease, Channel.SMS
-                )
+                batch = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
             except Exception:
                 log.exception("claim_failed")
                 await _wait(self._wake, s.poll_interval)
                 continue
+            finally:
+                self._reserved -= wanted
             if not batch:
                 await _wait(self._wake, s.poll_interval)
                 continue
@@ -214,6 +224,36 @@ class Engine:
                 self._spawn(self._deliver(message))
             if len(batch) < s.claim_batch // 4:
                 await asyncio.sleep(s.write_linger)  # a trickle: let more become due per claim
+
+    # --- claimed at acceptance (the services.ports.Handoff port) ----------------------------
+
+    @property
+    def lease(self) -> timedelta:
+        return self._settings.lease
+
+    def reserve(self, wanted: int) -> int:
+        """Slots for messages an accepting transaction will store as claimed by us."""
+        if not self._running or not self._router.any_ready():
+            return 0
+        room = self._settings.max_in_flight - self._in_flight - self._reserved
+        granted = max(0, min(wanted, room))
+        self._reserved += granted
+        return granted
+
+    def take(self, messages: Sequence[OutboundMessage], granted: int, queued: int) -> None:
+        """The accepted messages, committed as claimed by us: deliver them now. Those left
+        ``queued`` (no slot was free) are claimed by the dispatch loop."""
+        self._reserved -= granted
+        self.stats["claimed"] += len(messages)
+        self.stats["handed_over"] += len(messages)
+        for message in messages:
+            self._spawn(self._deliver(message))
+        if queued:
+            self.wake()
+
+    def release(self, granted: int) -> None:
+        self._reserved -= granted
+        self._capacity.set()
 
     def _fail_over(self, failover: Failover) -> None:
         receipt, message, tried = failover
@@ -369,15 +409,17 @@ class Engine:
             count = len(parts) if reencoded else message.parts  # the count charged for
             if new_price is not None or count != message.parts:
                 self._reprices.append(Reprice(message.id, new_price, count))
-        self._records.put(
-            SubmitRecord(
-                message_id=message.id,
-                connector=connector.name,
-                accepted=accepted,
-                rejected_parts=rejected + retry,
-                detail=detail,
-            )
+        record = SubmitRecord(
+            message_id=message.id,
+            connector=connector.name,
+            accepted=accepted,
+            rejected_parts=rejected + retry,
+            detail=detail,
         )
+        try:  # the slot is held until the outcome is stored: a crash resubmits at most
+            await self._records.submit(record)  # max_in_flight messages
+        except Exception:
+            log.exception("submit_record_failed", message_id=message.id)
         return accepted if not (rejected or retry) else ()
 
     async def _retry_parts(

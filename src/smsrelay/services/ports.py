@@ -26,6 +26,7 @@ __all__ = [
     "AccountRecord",
     "AccountStore",
     "DeliveryQueue",
+    "Handoff",
     "MessageQueries",
     "MessageStore",
     "MessageView",
@@ -117,9 +118,33 @@ class Refused:
 AcceptResult = Accepted | Refused
 
 
+class Handoff(Protocol):
+    """A delivery engine in this process taking messages straight from the accepting
+    transaction (claimed at acceptance: no claim transaction, no wait for the next claim).
+
+    ``reserve`` happens inside the transaction and grants up to ``wanted`` slots; after the
+    commit, ``take`` receives the messages stored as claimed (``submitting`` with a lease, as
+    a claim would leave them), the number granted, and how many due messages were stored
+    ``queued`` for want of slots (to be claimed the usual way); if the transaction failed,
+    ``release`` gives the slots back. A crash in between loses nothing: the lease ends and
+    any worker's claim picks the messages up."""
+
+    @property
+    def lease(self) -> timedelta: ...
+
+    def reserve(self, wanted: int) -> int: ...
+
+    def take(self, messages: Sequence[OutboundMessage], granted: int, queued: int) -> None: ...
+
+    def release(self, granted: int) -> None: ...
+
+
 class MessageStore(Protocol):
     async def accept_batch(
-        self, requests: Sequence[AcceptRequest], now: datetime
+        self,
+        requests: Sequence[AcceptRequest],
+        now: datetime,
+        handoff: Handoff | None = None,
     ) -> list[list[AcceptResult]]:
         """Decide and durably store many requests in ONE transaction (group commit).
 
@@ -129,6 +154,9 @@ class MessageStore(Protocol):
         messages (status ``scheduled`` if ``time_send`` is in the future, else ``queued``),
         debit balances, write ledger rows. Returns, per request, one result per message in
         order. A duplicate answers the earlier message's id (also within the same batch).
+
+        With a ``handoff``, SMS messages due now are stored already claimed (as many as it
+        grants) and given to it after the commit.
         """
         ...
 

@@ -27,7 +27,7 @@ from .batching import GroupCommitter
 from .cascade import check_viber_item, viber_leg_fields
 from .commands import SendItem, SendRecipient, SendResult
 from .localtime import from_local
-from .ports import Accepted, AcceptRequest, AcceptResult, MessageStore
+from .ports import Accepted, AcceptRequest, AcceptResult, Handoff, MessageStore
 
 __all__ = ["SubmitService"]
 
@@ -42,12 +42,14 @@ class SubmitService:
         default_validity: timedelta = timedelta(hours=72),
         on_accepted: Callable[[], None] | None = None,
         max_batch_messages: int = 5000,
+        handoff: Handoff | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._max_parts = max_parts
         self._default_validity = default_validity
         self._on_accepted = on_accepted
+        self._handoff = handoff
         self._committer: GroupCommitter[AcceptRequest, list[AcceptResult]] = GroupCommitter(
             self._flush, max_batch=max_batch_messages, weight=lambda r: max(1, len(r.messages))
         )
@@ -56,7 +58,11 @@ class SubmitService:
         await self._committer.close()
 
     async def _flush(self, requests: Sequence[AcceptRequest]) -> list[list[AcceptResult]]:
-        results = await self._store.accept_batch(requests, self._clock.now())
+        handoff = self._handoff
+        if handoff is None:
+            results = await self._store.accept_batch(requests, self._clock.now())
+        else:  # due SMS go straight to the local engine; it wakes itself for the rest
+            results = await self._store.accept_batch(requests, self._clock.now(), handoff)
         if self._on_accepted is not None:
             self._on_accepted()
         return results

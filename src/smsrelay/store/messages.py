@@ -35,11 +35,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.acceptance import Accept, AcceptanceContext, Duplicate, decide
 from ..domain.errors import RecipientError
-from ..domain.messages import Channel, MessageKind, NewMessage
+from ..domain.messages import Channel, MessageKind, NewMessage, OutboundMessage
 from ..domain.money import Money
 from ..domain.senders import SenderState
 from ..domain.status import MessageStatus
-from ..services.ports import Accepted, AcceptRequest, AcceptResult, MessageView, Refused
+from ..services.ports import (
+    Accepted,
+    AcceptRequest,
+    AcceptResult,
+    Handoff,
+    MessageView,
+    Refused,
+)
 from .accounts import PRICES_VERSION, PriceCache
 from .database import Database
 from .schema import (
@@ -82,6 +89,8 @@ class _Plan:
     rows: list[list[Any]] = field(default_factory=list)  # in _COLUMNS order
     slots: list[tuple[int, int]] = field(default_factory=list)  # (request, message) per row
     charges: dict[int, int] = field(default_factory=dict)  # account id -> micros debited
+    # SMS rows due now, which a hand-off may take: (index in rows, valid_until)
+    due_now: list[tuple[int, datetime]] = field(default_factory=list)
 
 
 #: The hot insert bypasses SQLAlchemy's per-value processing: :func:`_row` builds rows in this
@@ -112,6 +121,10 @@ if set(_COLUMNS) != set(messages.columns.keys()):  # pragma: no cover - a schema
 _ACCOUNT, _CLIENT_ID, _PARTS, _PRICE = (
     _COLUMNS.index(n) for n in ("account_id", "client_id_sms", "parts", "price_micros")
 )
+_PHONE, _SENDER, _TEXT, _KIND, _STATUS, _LEASE, _ATTEMPTS, _EXTRA = (
+    _COLUMNS.index(n)
+    for n in ("phone", "sender", "text", "kind", "status", "lease_until", "attempts", "extra")
+)
 
 # AUTOINCREMENT: the next id is above every id ever used, even if that row was deleted since.
 _SQLITE_LAST_ID = (
@@ -123,6 +136,7 @@ _PG_NEXT_IDS = (
 )
 _VALUES: dict[Any, str] = {e: e.value for e in (*Channel, *MessageKind)}
 _QUEUED, _SCHEDULED = MessageStatus.QUEUED.value, MessageStatus.SCHEDULED.value
+_SUBMITTING = MessageStatus.SUBMITTING.value
 
 _DEBIT = (
     update(accounts)
@@ -156,26 +170,54 @@ class SqlMessageStore:
     # --- accepting -----------------------------------------------------------------------------
 
     async def accept_batch(
-        self, requests: Sequence[AcceptRequest], now: datetime
+        self,
+        requests: Sequence[AcceptRequest],
+        now: datetime,
+        handoff: Handoff | None = None,
     ) -> list[list[AcceptResult]]:
         """Decide and durably store many requests in ONE transaction (group commit).
 
         A unique violation on ``(account_id, client_id_sms)`` means another process stored the
         same key between our read and our insert: the batch is retried once, reloading.
+        With a ``handoff``, SMS messages due now are stored as claimed (``submitting``, leased,
+        first attempt) up to what it grants, and given to it once committed.
         """
         if not requests:
             return []
         try:
-            return await self._accept_once(requests, now)
+            return await self._accept_once(requests, now, handoff)
         except (IntegrityError, _KeyTaken):
-            return await self._accept_once(requests, now)
+            return await self._accept_once(requests, now, handoff)
 
     async def _accept_once(
-        self, requests: Sequence[AcceptRequest], now: datetime
+        self, requests: Sequence[AcceptRequest], now: datetime, handoff: Handoff | None
+    ) -> list[list[AcceptResult]]:
+        claimed: list[tuple[list[Any], datetime]] = []
+        due: list[int] = []  # how many SMS rows were due now (claimed or not)
+        try:
+            results = await self._accept_in_transaction(requests, now, handoff, claimed, due)
+        except BaseException:
+            if handoff is not None and claimed:
+                handoff.release(len(claimed))
+            raise
+        if handoff is not None and due:
+            handoff.take(self._claimed_messages(claimed), len(claimed), due[0] - len(claimed))
+        return results
+
+    async def _accept_in_transaction(
+        self,
+        requests: Sequence[AcceptRequest],
+        now: datetime,
+        handoff: Handoff | None,
+        claimed: list[tuple[list[Any], datetime]],
+        due: list[int],
     ) -> list[list[AcceptResult]]:
         async with self._db.write() as conn:
             contexts, earlier = await self._load(conn, requests)
             plan = self._plan(requests, contexts, now)
+            if handoff is not None and plan.due_now:
+                claimed.extend(self._claim_at_acceptance(plan, now, handoff))
+                due.append(len(plan.due_now))
             stored = await self._insert(conn, plan)
             if plan.charges:
                 await conn.execute(
@@ -284,6 +326,42 @@ class SqlMessageStore:
         }
         return contexts, earlier
 
+    def _claim_at_acceptance(
+        self, plan: _Plan, now: datetime, handoff: Handoff
+    ) -> list[tuple[list[Any], datetime]]:
+        """Mark as many due SMS rows as ``handoff`` grants the way a claim would; return them
+        (the row lists themselves: ``_insert`` fills in their ids) with their validity."""
+        granted = handoff.reserve(len(plan.due_now))
+        if granted <= 0:
+            return []
+        lease_until = self._timestamps(now + handoff.lease)
+        taken = []
+        for index, valid_until in plan.due_now[:granted]:
+            row = plan.rows[index]
+            row[_STATUS], row[_LEASE], row[_ATTEMPTS] = _SUBMITTING, lease_until, 1
+            taken.append((row, valid_until))
+        return taken
+
+    @staticmethod
+    def _claimed_messages(claimed: list[tuple[list[Any], datetime]]) -> list[OutboundMessage]:
+        return [
+            OutboundMessage(
+                id=row[0],
+                account_id=row[_ACCOUNT],
+                phone=row[_PHONE],
+                sender=row[_SENDER],
+                text=row[_TEXT],
+                parts=row[_PARTS],
+                channel=Channel.SMS,
+                kind=MessageKind(row[_KIND]),
+                valid_until=valid_until,
+                attempts=1,
+                price=Money(row[_PRICE]),
+                extra=json.loads(row[_EXTRA]) if row[_EXTRA] else {},
+            )
+            for row, valid_until in claimed
+        ]
+
     def _plan(
         self,
         requests: Sequence[AcceptRequest],
@@ -310,7 +388,10 @@ class SqlMessageStore:
             out: list[AcceptResult | _Key | None] = []
             for mi, (message, decision) in enumerate(zip(request.messages, decisions, strict=True)):
                 if isinstance(decision, Accept):
-                    plan.rows.append(_row(message, decision.price, now, default_until, stamp))
+                    row = _row(message, decision.price, now, default_until, stamp)
+                    if row[_STATUS] == _QUEUED and message.channel is Channel.SMS:
+                        plan.due_now.append((len(plan.rows), message.valid_until or default_until))
+                    plan.rows.append(row)
                     plan.slots.append((ri, mi))
                     plan.charges[ctx.account_id] = (
                         plan.charges.get(ctx.account_id, 0) + decision.cost.micros
