@@ -261,6 +261,7 @@ async def scenario_ingest(
             if status != 200 or body.count(b'"send"') != per_request:
                 bad += 1
 
+        cpu0 = server.cpu_seconds()
         elapsed = await run_closed_loop(
             server.host,
             server.port,
@@ -269,12 +270,14 @@ async def scenario_ingest(
             lambda i: build_post(server.host, server.port, "/json", body_bulk(i, per_request)),
             on_response,
         )
+        cpu = server.cpu_seconds() - cpu0
         stored = pending_count(server.db_path)
     finally:
         server.stop()
     n = requests * per_request
     print(
-        f"  ingest: {requests} requests x {per_request} phones in {elapsed:.2f}s, {bad} bad answers, {stored} rows stored"
+        f"  ingest: {requests} requests x {per_request} phones in {elapsed:.2f}s, {bad} bad answers, "
+        f"{stored} rows stored; platform CPU {cpu * 1e6 / n:.1f} us/msg ({cpu / elapsed:.2f} cores)"
     )
     return [
         report(

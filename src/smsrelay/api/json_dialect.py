@@ -165,6 +165,8 @@ def _date(value: Any) -> datetime | None:
 def _recipient(raw: Any) -> SendRecipient:
     if not isinstance(raw, dict):  # a bare number or string: just the phone
         return SendRecipient(phone=_opt_str(raw) or "")
+    if len(raw) == 1 and "phone" in raw:  # the bulk shape: nothing but the number
+        return SendRecipient(phone=_opt_str(raw["phone"]) or "")
     return SendRecipient(
         phone=_opt_str(raw.get("phone")) or "",
         client_id_sms=_opt_str(raw.get("client_id_sms")) or None,

@@ -55,6 +55,10 @@ class AcceptanceContext:
     known_client_ids: frozenset[str]
 
 
+#: one immutable refusal per error: a bulk request refused for one reason allocates nothing
+_REFUSE = {e: Refuse(e) for e in RecipientError}
+
+
 def _sender_error(ctx: AcceptanceContext, sender: str) -> RecipientError | None:
     if ctx.any_sender:
         return None
@@ -69,37 +73,57 @@ def _sender_error(ctx: AcceptanceContext, sender: str) -> RecipientError | None:
 def decide(
     ctx: AcceptanceContext, items: Sequence[NewMessage]
 ) -> tuple[list[Decision], AcceptanceContext]:
-    """Decide each item in order; return the decisions and the context after them."""
-    balance = ctx.balance
+    """Decide each item in order; return the decisions and the context after them.
+
+    Per item, in this order: a ``client_id_sms`` already used (duplicate), a locked account,
+    the stop list, the sender, the destination's price, the money left. The balance is carried
+    from one item to the next (in integer micros); equal (price, parts) pairs share one
+    :class:`Accept` (immutable), so a bulk request costs one lookup per recipient.
+    """
+    balance = ctx.balance.micros
     known = set(ctx.known_client_ids)
     out: list[Decision] = []
+    append = out.append
+    accepts: dict[tuple[str, str, int], Accept] = {}  # (prefix, channel, parts) -> decision
+    senders: dict[str, Refuse | None] = {}
+    lookup = ctx.prices.lookup
+    stopped = ctx.stopped
     for item in items:
         if item.account_id != ctx.account_id:
             raise ValueError("item belongs to another account")
-        if item.client_id_sms is not None and item.client_id_sms in known:
-            out.append(Duplicate(item.client_id_sms))
+        client_id = item.client_id_sms
+        if client_id is not None and client_id in known:
+            append(Duplicate(client_id))
             continue
-        decision = _decide_one(ctx, item, balance)
-        if isinstance(decision, Accept):
-            balance = balance - decision.cost
-            if item.client_id_sms is not None:
-                known.add(item.client_id_sms)
-        out.append(decision)
-    return out, replace(ctx, balance=balance, known_client_ids=frozenset(known))
-
-
-def _decide_one(ctx: AcceptanceContext, item: NewMessage, balance: Money) -> Decision:
-    if ctx.locked:
-        return Refuse(RecipientError.ACCOUNT_LOCKED)
-    if item.phone in ctx.stopped:
-        return Refuse(RecipientError.STOP_LIST)
-    sender_error = _sender_error(ctx, item.sender)
-    if sender_error is not None:
-        return Refuse(sender_error)
-    entry = ctx.prices.lookup(item.phone, item.channel)
-    if entry is None:
-        return Refuse(RecipientError.DESTINATION_CLOSED)
-    cost = entry.price * item.parts
-    if cost > balance:
-        return Refuse(RecipientError.OUT_OF_MONEY)
-    return Accept(price=entry.price, cost=cost, area=entry.area)
+        if ctx.locked:
+            append(_REFUSE[RecipientError.ACCOUNT_LOCKED])
+            continue
+        if item.phone in stopped:
+            append(_REFUSE[RecipientError.STOP_LIST])
+            continue
+        sender = item.sender
+        if sender in senders:
+            refusal = senders[sender]
+        else:
+            error = _sender_error(ctx, sender)
+            refusal = senders[sender] = None if error is None else _REFUSE[error]
+        if refusal is not None:
+            append(refusal)
+            continue
+        entry = lookup(item.phone, item.channel)
+        if entry is None:
+            append(_REFUSE[RecipientError.DESTINATION_CLOSED])
+            continue
+        key = (entry.prefix, item.channel, item.parts)
+        accept = accepts.get(key)
+        if accept is None:
+            cost = entry.price * item.parts
+            accept = accepts[key] = Accept(price=entry.price, cost=cost, area=entry.area)
+        if accept.cost.micros > balance:
+            append(_REFUSE[RecipientError.OUT_OF_MONEY])
+            continue
+        balance -= accept.cost.micros
+        if client_id is not None:
+            known.add(client_id)
+        append(accept)
+    return out, replace(ctx, balance=Money(balance), known_client_ids=frozenset(known))

@@ -75,6 +75,7 @@ class SubmitService:
         numbers: list[str | None] = []
         for item in items:
             item_error, parts = self._check_item(item)
+            content = _content(item)  # the same for every recipient of the item
             for rcpt in item.recipients:
                 numbers.append(rcpt.number_sms)
                 phone = normalize_phone(rcpt.phone)
@@ -84,7 +85,9 @@ class SubmitService:
                     continue
                 slots.append(len(results))
                 results.append(None)
-                to_store.append(self._new_message(account, item, rcpt, phone, parts, now))
+                to_store.append(
+                    self._new_message(account, item, content, rcpt, phone, parts, now)
+                )
         if to_store:
             stored = await self._committer.submit(AcceptRequest(account.id, to_store))
             for slot, msg, outcome in zip(slots, to_store, stored, strict=True):
@@ -134,6 +137,7 @@ class SubmitService:
         self,
         account: Account,
         item: SendItem,
+        content: tuple[str, str, dict[str, str]],
         rcpt: SendRecipient,
         phone: str,
         parts: int,
@@ -145,12 +149,7 @@ class SubmitService:
         valid_until = (
             from_local(rcpt.validity_period, account) if rcpt.validity_period else None
         ) or (time_send or now) + self._default_validity
-        if item.channel is Channel.VIBER:
-            sender = item.extra.get("sender_viber") or item.sender or ""
-            body = item.extra.get("text_viber") or item.text or ""
-        else:
-            sender, body = item.sender or "", item.text or ""
-        extra = dict(item.extra)
+        sender, body, extra = content
         if item.channel is Channel.VIBER:
             viber_until = (
                 from_local(rcpt.validity_period_viber, account)
@@ -171,3 +170,14 @@ class SubmitService:
             valid_until=valid_until,
             extra=extra,
         )
+
+
+def _content(item: SendItem) -> tuple[str, str, dict[str, str]]:
+    """(sender, text, extra) of every message the item makes: Viber's own sender and text
+    where given. The extra dict is shared by the item's messages and never changed."""
+    if item.channel is Channel.VIBER:
+        sender = item.extra.get("sender_viber") or item.sender or ""
+        body = item.extra.get("text_viber") or item.text or ""
+    else:
+        sender, body = item.sender or "", item.text or ""
+    return sender, body, dict(item.extra)
