@@ -1,5 +1,6 @@
-"""The delivery engine: claims due messages from the database queue, submits their parts
-through connectors, and records outcomes and receipts in batches.
+"""The delivery engine: claims due messages from the database queue (or takes them from the
+accepting transaction), submits their parts through connectors, and records outcomes and
+receipts in batches (receipts: ``receipt_writer``).
 
 Nothing is held only in memory: a message is ``submitting`` under a lease while its parts are
 in flight; if the process dies, the lease runs out and the message is claimed again (at most
@@ -35,6 +36,7 @@ from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
 from ..text import vcard, wap
 from .limits import ConcatRefs, FlowControl
 from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
+from .receipt_writer import ReceiptWriter, wait_event
 from .routing import Failover, Router, UndelivWatch
 
 __all__ = ["Engine", "EngineSettings"]
@@ -68,13 +70,6 @@ class EngineSettings:
     part_retries: int = 3  # a part answered RETRY while its siblings were accepted: retry now
 
 
-@dataclass(slots=True)
-class _Orphan:
-    receipt: ReceiptRecord
-    first_seen: float
-    ack: Callable[[], None] | None = None  # held until it matches, or orphan_ack_after
-
-
 class Engine:
     def __init__(
         self,
@@ -102,10 +97,6 @@ class Engine:
         self._on_inbound = on_inbound
         self._wake = asyncio.Event()
         self._capacity = asyncio.Event()
-        self._receipts_ready = asyncio.Event()
-        self._receipts: list[ReceiptRecord] = []
-        self._receipt_acks: list[Callable[[], None] | None] = []  # one per buffered receipt
-        self._orphans: list[_Orphan] = []
         self._in_flight = 0
         self._reserved = 0  # slots granted to accepting transactions not yet committed
         self._tasks: set[asyncio.Task[None]] = set()
@@ -124,6 +115,7 @@ class Engine:
             "retried": 0,
             "receipts": 0,
         }
+        self._receipts = ReceiptWriter(queue, clock, self._settings, self._emit, self.stats)
 
     # --- sinks for connectors --------------------------------------------------------------
 
@@ -135,11 +127,10 @@ class Engine:
                 self._fail_over(verdict)
             if verdict is not False:
                 return
-        self._receipts.append(
-            ReceiptRecord(receipt.connector, receipt.carrier_ids, receipt.state, receipt.at)
+        self._receipts.add(
+            ReceiptRecord(receipt.connector, receipt.carrier_ids, receipt.state, receipt.at),
+            receipt.ack,
         )
-        self._receipt_acks.append(receipt.ack)
-        self._receipts_ready.set()
 
     def set_inbound_handler(self, handler: InboundHandler) -> None:
         """Where mobile-originated messages go (the incoming-SMS service, wired in bootstrap)."""
@@ -162,7 +153,9 @@ class Engine:
         self._closing.clear()
         self._loops = [
             asyncio.create_task(self._dispatch_loop(), name="engine-dispatch"),
-            asyncio.create_task(self._receipt_loop(), name="engine-receipts"),
+            asyncio.create_task(
+                self._receipts.run(self._closing, lambda: self._running), name="engine-receipts"
+            ),
             asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"),
         ]
 
@@ -186,14 +179,14 @@ class Engine:
         lock, and the final write below would then fail with "database is locked".
         """
         self._closing.set()
-        self._receipts_ready.set()
+        self._receipts.nudge()
         loops, self._loops = self._loops, []
         if loops:
             _done, pending = await asyncio.wait(loops, timeout=timeout)
             for task in pending:  # stuck beyond the bound: the last resort
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
-        await self._apply_receipts()
+        await self._receipts.apply()
 
     # --- dispatch --------------------------------------------------------------------------
 
@@ -203,21 +196,20 @@ class Engine:
             room = s.max_in_flight - self._in_flight - self._reserved
             if room <= 0 or not self._router.any_ready():
                 self._capacity.clear()
-                await _wait(self._capacity, s.poll_interval)
+                await wait_event(self._capacity, s.poll_interval)
                 continue
             self._wake.clear()
             wanted = min(s.claim_batch, room)
             self._reserved += wanted  # the accepting transactions must not grant these slots
+            batch: list[OutboundMessage] | None = None
             try:
                 batch = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
             except Exception:
                 log.exception("claim_failed")
-                await _wait(self._wake, s.poll_interval)
-                continue
             finally:
                 self._reserved -= wanted
-            if not batch:
-                await _wait(self._wake, s.poll_interval)
+            if not batch:  # none due, or the claim failed: wait for news or the next poll
+                await wait_event(self._wake, s.poll_interval)
                 continue
             self.stats["claimed"] += len(batch)
             for message in batch:
@@ -506,67 +498,8 @@ class Engine:
                 log.exception("reprice_failed", messages=len(reprices))
         changes = await self._queue.record_submits(records, self._clock.now())
         self._emit(changes)
-        if self._orphans:
-            self._receipts_ready.set()
+        self._receipts.recorded()  # receipts that came before these records may match now
         return [None] * len(records)
-
-    # --- receipts --------------------------------------------------------------------------
-
-    async def _receipt_loop(self) -> None:
-        s = self._settings
-        while not self._closing.is_set():
-            timeout = s.orphan_retry_interval if self._orphans else None
-            await _wait(self._receipts_ready, timeout)
-            if self._closing.is_set():
-                return  # close_receipts writes what is left
-            if len(self._receipts) < s.receipt_batch and self._running:
-                await asyncio.sleep(s.write_linger)  # let receipts gather: one transaction
-            self._receipts_ready.clear()
-            try:
-                await self._apply_receipts()
-            except Exception:
-                log.exception("receipts_failed")
-                await asyncio.sleep(s.poll_interval)
-
-    async def _apply_receipts(self) -> None:
-        fresh, self._receipts = self._receipts, []
-        acks, self._receipt_acks = self._receipt_acks, []
-        retry = [o.receipt for o in self._orphans]
-        if not fresh and not retry:
-            return
-        now = self._clock.monotonic()
-        first_seen = {id(o.receipt): o.first_seen for o in self._orphans}
-        ack_of = {id(r): a for r, a in zip(fresh, acks, strict=True)}
-        ack_of.update((id(o.receipt), o.ack) for o in self._orphans)
-        try:
-            applied = await self._queue.apply_receipts(retry + fresh)
-        except BaseException:
-            self._receipts = fresh + self._receipts
-            self._receipt_acks = acks + self._receipt_acks
-            raise
-        # deliver_sm_resp only now that the receipt is stored: a crash before this point
-        # makes the carrier send it again. An unmatched one is held a little (its submit may
-        # be about to be recorded), then acknowledged and kept in memory until the TTL.
-        unmatched = {id(r) for r in applied.unmatched}
-        for r in retry + fresh:
-            ack = ack_of.get(id(r))
-            if ack is not None and id(r) not in unmatched:
-                ack()
-        self.stats["receipts"] += len(fresh)
-        self._emit(applied.changes)
-        s = self._settings
-        orphans: list[_Orphan] = []
-        for r in applied.unmatched:
-            seen = first_seen.get(id(r), now)
-            ack = ack_of.get(id(r))
-            if ack is not None and now - seen >= s.orphan_ack_after:
-                ack()
-                ack = None
-            if now - seen < s.orphan_receipt_ttl:
-                orphans.append(_Orphan(r, seen, ack))
-            else:
-                log.warning("receipt_unmatched", connector=r.connector, state=r.state.value)
-        self._orphans = orphans
 
     # --- time-driven work ------------------------------------------------------------------
 
@@ -576,7 +509,7 @@ class Engine:
                 await self.tick()
             except Exception:
                 log.exception("housekeeping_failed")
-            await _wait(self._closing, self._settings.housekeeping_interval)
+            await wait_event(self._closing, self._settings.housekeeping_interval)
 
     async def tick(self) -> None:
         """Release scheduled messages whose time came and expire those past validity."""
@@ -594,12 +527,3 @@ class Engine:
             for listener in self._listeners:
                 listener(changes)
 
-
-async def _wait(event: asyncio.Event, timeout: float | None) -> None:
-    if timeout is None:
-        await event.wait()
-        return
-    try:
-        await asyncio.wait_for(event.wait(), timeout)
-    except TimeoutError:
-        pass
