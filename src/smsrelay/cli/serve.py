@@ -61,7 +61,8 @@ async def serve_forever(settings: Settings) -> None:
             port = server.servers[0].sockets[0].getsockname()[1]
             click.echo(
                 f"smsrelay is ready: API on http://{settings.host}:{port} "
-                f"(POST /json, /json/state.php, /json/balance.php), database {settings.database_url}"
+                "(POST /json, /json/state.php, /json/balance.php), "
+                f"database {settings.database_url}"
                 + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else ""),
                 err=False,
             )

@@ -12,6 +12,7 @@ warning.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -137,7 +138,5 @@ async def wait_event(event: asyncio.Event, timeout: float | None) -> None:
     if timeout is None:
         await event.wait()
         return
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), timeout)
-    except TimeoutError:
-        pass

@@ -5,8 +5,8 @@ data_coding (SMPP 3.4 §5.2.19, GSM 03.38 §4): GSM7 -> 0x00, LATIN1 -> 0x03, UC
 message uses message class 0: GSM7 -> 0x10, UCS2 -> 0x18 (Latin-1 has no class form: 0x03).
 protocol_id 0x40 (short message type 0) for a silent message. WAP-Push and vCard parts are
 8-bit data (0x04) behind their application-port UDH element (``OutboundPart.port_udh``).
-Concatenation per the link's :class:`ConcatMode`; a part that would not fit short_message (254 octets) goes in
-message_payload instead.
+Concatenation per the link's :class:`ConcatMode`; a part that would not fit short_message
+(254 octets) goes in message_payload instead.
 """
 
 from __future__ import annotations

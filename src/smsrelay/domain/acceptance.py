@@ -30,7 +30,8 @@ class Accept:
 
 @dataclass(frozen=True, slots=True)
 class Duplicate:
-    """The account already sent a message with this ``client_id_sms``: answer its id, send nothing."""
+    """The account already sent a message with this ``client_id_sms``: answer its id, send
+    nothing."""
 
     client_id_sms: str
 
