@@ -352,3 +352,20 @@ def test_response_pairs_with_its_request() -> None:
     """``response()`` builds the paired command with the same sequence."""
     req = Pdu.submit_sm(sequence=77, destination_addr="1")
     assert Pdu.make(C.SUBMIT_SM_RESP, 77, message_id="m") == req.response(message_id="m")
+
+
+def test_with_sequence_renumbers_without_changing_the_pdu() -> None:
+    """A checked submit_sm under another sequence encodes exactly as if built with it."""
+    tlvs = (Tlv(Tag.USER_MESSAGE_REFERENCE, b"\x00\x07"),)
+    built = Pdu.submit_sm(
+        sequence=1, tlvs=tlvs, destination_addr="79001234567", short_message=b"hi"
+    )
+    again = built.with_sequence(0x7FFFFFFF)
+    expected = Pdu.submit_sm(
+        sequence=0x7FFFFFFF, tlvs=tlvs, destination_addr="79001234567", short_message=b"hi"
+    )
+    assert expected == again
+    assert encode(expected) == encode(again)
+    assert 1 == built.sequence
+    with pytest.raises(SmppError):
+        built.with_sequence(0x1_0000_0000)

@@ -270,12 +270,10 @@ class SmppConnector:
                 dest_npi=cfg.dest_npi,
                 service_type=cfg.service_type,
             )
-            Pdu.submit_sm(sequence=1, tlvs=tlvs, **params)  # check every field before queueing
+            checked = Pdu.submit_sm(sequence=1, tlvs=tlvs, **params)  # every field, once
         except SmppError as exc:
             return _outcome(SubmitStatus.REJECTED, f"cannot encode part: {exc}")
-
-        def make(sequence: int) -> Pdu:
-            return Pdu.submit_sm(sequence=sequence, tlvs=tlvs, **params)
+        make = checked.with_sequence  # numbered when it goes out (again after a reconnect)
 
         throttles = resubmits = 0
         while True:

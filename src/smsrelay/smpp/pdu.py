@@ -102,7 +102,7 @@ class Pdu:
         command: CommandId,
         sequence: int,
         status: int,
-        params: dict[str, ParamValue],
+        params: Mapping[str, ParamValue],
         tlvs: tuple[Tlv, ...],
     ) -> Pdu:
         """Build without re-checking: for the decoder, whose values are checked already."""
@@ -113,6 +113,13 @@ class Pdu:
         object.__setattr__(pdu, "params", MappingProxyType(params))
         object.__setattr__(pdu, "tlvs", tlvs)
         return pdu
+
+    def with_sequence(self, sequence: int) -> Pdu:
+        """The same PDU under another sequence number, without re-checking its (already
+        checked) fields: a connector builds a submit_sm once and numbers it when it sends."""
+        if not 0 <= sequence <= 0xFFFFFFFF:
+            raise PduError(f"sequence out of range: {sequence}", CommandStatus.ESME_RSYSERR)
+        return Pdu.from_wire(self.command, sequence, self.status, self.params, self.tlvs)
 
     # --- construction --------------------------------------------------------------------
 
