@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -107,6 +109,12 @@ class Database:
                 raise ValueError("sqlite_busy_timeout_ms must be 0..3600000")
             assert async_url.database is not None
             await asyncio.to_thread(_make_folder, async_url.database)
+            try:
+                await asyncio.to_thread(_ensure_wal, async_url.database, sqlite_busy_timeout_ms)
+            except sqlite3.Error as exc:
+                raise DatabaseUnavailable(
+                    f"cannot open database {async_url.render_as_string()}: {exc}"
+                ) from exc
             engine = create_async_engine(async_url, echo=echo, pool_size=pool_size)
             _configure_sqlite(engine, sync_mode, sqlite_busy_timeout_ms)
         else:
@@ -181,6 +189,30 @@ class Database:
 
 def _make_folder(database: str) -> None:
     Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _ensure_wal(database: str, busy_timeout_ms: int) -> None:
+    """Put the file in WAL mode (persistent) before any pooled connection opens it.
+
+    Switching a fresh file's journal mode needs an exclusive lock and SQLite answers "database
+    is locked" at once, without its busy handler, when another process holds any lock (two
+    processes starting on a new file: ``serve`` and ``migrate``). So it is retried here, in a
+    worker thread, until it holds or ``busy_timeout_ms`` passed. Once the file is in WAL mode
+    the pragma each connection runs is a no-op."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    pause = 0.005
+    while True:
+        con = sqlite3.connect(database, timeout=busy_timeout_ms / 1000)
+        try:
+            con.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        finally:
+            con.close()
+        time.sleep(pause)  # a worker thread, never the event loop
+        pause = min(pause * 2, 0.1)
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str, busy_timeout_ms: int) -> None:
