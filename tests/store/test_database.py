@@ -120,6 +120,21 @@ async def test_concurrent_migrations_do_not_collide(database_url: str) -> None:
         await db.close()
 
 
+async def test_a_new_sqlite_file_opened_by_several_at_once_becomes_wal(tmp_path: Path) -> None:
+    """Several processes starting on a file that does not exist yet: switching it to WAL is
+    refused at once (no busy handler) while another holds a lock, so it is retried; all of
+    them open it and migrate, none fails with "database is locked"."""
+    for n in range(5):
+        url = f"sqlite:///{tmp_path / f'new-{n}.db'}"
+        await asyncio.gather(*(migrate(url) for _ in range(4)))
+        db = await Database.open(url)
+        try:
+            async with db.read() as conn:
+                assert "wal" == await conn.scalar(text("PRAGMA journal_mode"))
+        finally:
+            await db.close()
+
+
 def _schema_diff(conn: Connection) -> list[object]:
     context = MigrationContext.configure(conn, opts={"compare_type": True})
     return list(compare_metadata(context, metadata))
