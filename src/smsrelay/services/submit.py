@@ -7,7 +7,7 @@ the group-committed storing transaction. Each recipient gets one :class:`SendRes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from .. import text as textcodec
@@ -40,15 +40,15 @@ class SubmitService:
         *,
         max_parts: int = 10,
         default_validity: timedelta = timedelta(hours=72),
-        on_accepted: Callable[[], None] | None = None,
         max_batch_messages: int = 5000,
         handoff: Handoff | None = None,
     ) -> None:
+        """``handoff``: the local delivery engine, which takes due SMS straight from the
+        accepting transaction (and wakes itself for what it could not take)."""
         self._store = store
         self._clock = clock
         self._max_parts = max_parts
         self._default_validity = default_validity
-        self._on_accepted = on_accepted
         self._handoff = handoff
         self._committer: GroupCommitter[AcceptRequest, list[AcceptResult]] = GroupCommitter(
             self._flush, max_batch=max_batch_messages, weight=lambda r: max(1, len(r.messages))
@@ -58,14 +58,7 @@ class SubmitService:
         await self._committer.close()
 
     async def _flush(self, requests: Sequence[AcceptRequest]) -> list[list[AcceptResult]]:
-        handoff = self._handoff
-        if handoff is None:
-            results = await self._store.accept_batch(requests, self._clock.now())
-        else:  # due SMS go straight to the local engine; it wakes itself for the rest
-            results = await self._store.accept_batch(requests, self._clock.now(), handoff)
-        if self._on_accepted is not None:
-            self._on_accepted()
-        return results
+        return await self._store.accept_batch(requests, self._clock.now(), self._handoff)
 
     async def send(self, account: Account, items: Sequence[SendItem]) -> list[SendResult]:
         now = self._clock.now()
