@@ -86,7 +86,6 @@ def test_only_the_api_names_a_dialect() -> None:
     named = [
         n
         for n in _modules()
-        if not n.startswith("smsrelay.api")
-        and any(d in n.rsplit(".", 1)[-1] for d in DIALECTS)
+        if not n.startswith("smsrelay.api") and any(d in n.rsplit(".", 1)[-1] for d in DIALECTS)
     ]
     assert [] == named
