@@ -22,16 +22,20 @@ The platform is seeded with what the examples use (see :func:`seed`).
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from docs.blocks import DOCS, Block, blocks
-from e2e.conftest import Platform, start_platform
+from e2e.conftest import Platform, StatusWaiter
+from smsrelay.api.lenient_http import LenientHttpToolsProtocol
 from smsrelay.api.literals import (
     GET_PHONE_MISSING,
     UNKNOWN_ID_STATE,
@@ -42,8 +46,12 @@ from smsrelay.api.literals import (
     recipient_error,
     sender_result,
 )
+from smsrelay.bootstrap import build_runtime
+from smsrelay.clock import OffsetClock
+from smsrelay.config import Settings
 from smsrelay.domain.accounts import Lang
 from smsrelay.domain.errors import DocumentErrorCode, RecipientError
+from smsrelay.domain.messages import Channel
 from smsrelay.domain.money import Money
 from smsrelay.services.webhooks import WebhookFormat, XmlRoot
 from smsrelay.simulator.smsc import Smsc
@@ -248,17 +256,67 @@ async def seed(p: Platform) -> None:
     await p.runtime.extras["inbound"].add_number(shop.account.id, "3443", None)
 
 
+async def start_reference_platform(database_url: str, tmp: Path) -> AsyncIterator[Platform]:
+    """The whole platform over HTTP as ``smsrelay serve`` runs it, the carrier and Viber
+    simulators included. The API listens on a socket bound first, so that the Viber
+    simulator's status callbacks know where to go."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    settings = Settings(
+        database_url=database_url,
+        port=port,
+        data_dir=str(tmp),
+        simulator_port=0,
+        simulator_receipt_delay=0.0,
+        viber_simulator_port=0,
+        viber_simulator_callback_delay=0.0,
+        auth_cache_seconds=0.0,
+        poll_interval=0.05,
+        webhook_poll_interval=0.05,
+    )
+    clock = OffsetClock()
+    runtime = await build_runtime(settings, clock)
+    waiter = StatusWaiter()
+    assert runtime.engine is not None
+    runtime.engine.add_listener(waiter)
+    runtime.extras["viber"].add_listener(waiter)
+    for prefix, price, area in (("7", "1.50", "Russia"), ("380", "2.00", "Ukraine")):
+        await runtime.admin.set_price(prefix, Money.parse(price), area, Channel.SMS)
+    await runtime.admin.set_price("7", Money.parse("1.00"), "Russia", Channel.VIBER)
+    await runtime.start()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            runtime.app,
+            access_log=False,
+            log_level="warning",
+            lifespan="off",
+            http=LenientHttpToolsProtocol,
+        )
+    )
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if serving.done():
+            serving.result()
+        await asyncio.sleep(0.01)
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=20.0) as http:
+        try:
+            yield Platform(runtime, base, http, clock, waiter)
+        finally:
+            server.should_exit = True
+            await serving
+            await runtime.stop()
+            sock.close()
+
+
 @pytest.fixture
 async def reference(database_url: str, tmp_path: Path) -> AsyncIterator[Runner]:
     receiver = Receiver()
     await receiver.start()
     try:
-        async for platform in start_platform(
-            database_url,
-            tmp_path,
-            prices=(("7", "1.50", "Russia"), ("380", "2.00", "Ukraine")),
-            webhook_poll_interval=0.05,
-        ):
+        async for platform in start_reference_platform(database_url, tmp_path):
             await seed(platform)
             yield Runner(platform, receiver)
     finally:
