@@ -11,7 +11,8 @@ The conventions (written down at the top of ``docs/api.md``):
   body), compared with the next push the test's receiver gets;
 * in an answer, ``{{id}}`` is any integer, ``{{id:NAME}}`` one remembered as ``NAME`` (a later
   request says ``{{NAME}}``), ``{{time}}`` a ``YYYY-MM-DD HH:MM:SS``, ``{{date}}`` a
-  ``YYYY-MM-DD``, ``{{token}}`` a token, ``{{hex}}`` hex digits;
+  ``YYYY-MM-DD``, ``{{number}}`` a decimal, ``{{token}}`` a token, ``{{hex}}`` hex digits;
+  a last newline of an answer is not shown;
 * ``<!-- test: … -->`` comments drive what a client cannot: ``hold`` / ``release`` the
   carrier's answers, ``wait NAME`` until that message has its final status, ``mo FROM TO TEXT``
   an incoming SMS from the simulated carrier, ``webhook LOGIN json|xml [request]`` point the
