@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 import structlog
 
@@ -76,6 +77,8 @@ class SmppConnector:
         self._on_inbound = on_inbound
         self._clock = clock
         self._state = LinkState.IDLE
+        self.bound_since: datetime | None = None  # for status (smsrelay status, /ready)
+        self.last_error = ""  # the last reason the link failed ("" = none yet)
         self._link: SmppLink | None = None
         self._link_up = asyncio.Event()
         self._stop_requested = asyncio.Event()
@@ -163,7 +166,8 @@ class SmppConnector:
                 SmppError,
                 _BindRefused,
             ) as exc:
-                log.warning("smpp_link_failed", connector=self.name, error=str(exc) or repr(exc))
+                self.last_error = str(exc) or repr(exc)
+                log.warning("smpp_link_failed", connector=self.name, error=self.last_error)
             if self._stopping:
                 break
             self._move(LinkState.BACKOFF)
@@ -206,6 +210,7 @@ class SmppConnector:
                 raise _BindRefused(f"bind refused: {status_name(response.status)}")
             self._link = link
             self._move(LinkState.BOUND)
+            self.bound_since = self._clock.now()
             self._link_up.set()
             log.info("smpp_bound", connector=self.name, host=cfg.host, port=cfg.port)
             await asyncio.shield(runner)
@@ -219,6 +224,7 @@ class SmppConnector:
             await link.wait_closed()
 
     def on_link_closed(self) -> None:
+        self.bound_since = None
         self._link = None
         self._link_up.clear()
 

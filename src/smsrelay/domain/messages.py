@@ -110,3 +110,4 @@ class OutboundMessage:
     attempts: int = 0
     price: Money = Money(0)
     extra: dict[str, str] = field(default_factory=dict)
+    due_at: datetime | None = None  # when it became due (acceptance, unless scheduled)
