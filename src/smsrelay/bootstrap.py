@@ -365,6 +365,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     )
 
 
+def build_stop_list(stores: Stores, clock: Clock) -> Any:
+    """The stop-list use case on the stores (for the CLI: ``smsrelay stoplist``)."""
+    from .services.stoplist import StopListService
+    from .store.xml_data import SqlXmlDataStore
+
+    return StopListService(SqlXmlDataStore(stores.db), clock)
+
+
 def build_metrics(settings: Settings) -> Metrics:
     """prometheus-client metrics (its one home is ``telemetry``), or nothing when off."""
     if not settings.metrics:
