@@ -402,6 +402,20 @@ def _wire_operations(
         links = LinkWatch(engine.router, metrics, clock)
         workers.append(links)
         extras["links"] = links
+        from .delivery.receipt_query import ReceiptQuerier
+        from .store.receipt_queries import SqlReceiptQueries
+
+        default_link = "smpp" if settings.smpp_host else "simulator"
+        extras["receipt_query"] = ReceiptQuerier(
+            SqlReceiptQueries(stores.db),
+            engine.router,
+            engine.on_receipt,
+            metrics,
+            clock,
+            after=timedelta(seconds=settings.receipt_query_after),
+            default_allowed=frozenset({default_link} if settings.smpp_query_sm else ()),
+        )
+        workers.append(extras["receipt_query"])
     ops = OperationsService(
         SqlOperationsStore(stores.db),
         clock,

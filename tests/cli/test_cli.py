@@ -65,6 +65,7 @@ COMMANDS = [
     ["stoplist", "remove"],
     ["stoplist", "list"],
     ["sender", "remove"],
+    ["connector", "query-sm"],
 ]
 
 

@@ -99,3 +99,16 @@ async def test_account_price_stoplist_sender_commands(platform: Platform) -> Non
     await cli(db, "sender", "remove", "cat", "Shop")
     assert "Shop:" not in await cli(db, "account", "show", "cat")
     assert "has no sender" in await cli(db, "sender", "remove", "cat", "Shop", ok=False)
+
+
+async def test_connector_query_sm_switch(platform: Platform) -> None:
+    """``connector query-sm NAME on|off`` is the connector setting the query_sm worker reads
+    each round."""
+    from smsrelay.store.receipt_queries import SqlReceiptQueries
+
+    db = platform.runtime.settings.database_url
+    store = SqlReceiptQueries(platform.runtime.stores.db)
+    assert "carrierx: query_sm on" in await cli(db, "connector", "query-sm", "carrierx", "on")
+    assert {"carrierx"} == await store.allowed_connectors()
+    await cli(db, "connector", "query-sm", "carrierx", "off")
+    assert set() == await store.allowed_connectors()

@@ -117,3 +117,31 @@ def status(url: str | None, as_json: bool, timeout: float, database: str | None)
     if data is None:
         data = run(lambda: _from_database(settings))
     click.echo(json.dumps(data, indent=2) if as_json else format_status(data))
+
+
+def _register_query_sm() -> None:
+    from .routing import connector
+
+    @connector.command("query-sm")
+    @click.argument("name")
+    @click.argument("switch", type=click.Choice(["on", "off"]))
+    @_db_option
+    def connector_query_sm(name: str, switch: str, database: str | None) -> None:
+        """Allow (on) or stop (off) query_sm to connector NAME for receipts overdue after
+        SMSRELAY_RECEIPT_QUERY_AFTER seconds (docs/operations.md)."""
+        from ..store.receipt_queries import SqlReceiptQueries
+
+        settings = settings_from(database)
+
+        async def go() -> None:
+            stores = await open_stores(settings, run_migrations=False)
+            try:
+                await SqlReceiptQueries(stores.db).set_query_sm(name, switch == "on")
+            finally:
+                await stores.close()
+
+        run(go)
+        click.echo(f"{name}: query_sm {switch}")
+
+
+_register_query_sm()

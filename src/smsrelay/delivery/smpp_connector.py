@@ -28,9 +28,10 @@ from datetime import datetime
 import structlog
 
 from ..clock import Clock
-from ..smpp import CommandId, Pdu, Role, Session, SmppError, status_name
+from ..domain.status import PartState
+from ..smpp import CommandId, MessageState, Pdu, Role, Session, SmppError, status_name
 from .ports import InboundSink, OutboundPart, ReceiptSink, SubmitOutcome, SubmitStatus
-from .receipts import is_receipt, receipt_from_pdu
+from .receipts import PART_STATES, is_receipt, receipt_from_pdu
 from .smpp_config import (
     BIND_COMMAND,
     LINK_TRANSITIONS,
@@ -41,7 +42,7 @@ from .smpp_config import (
 )
 from .smpp_inbound import MoAssembler
 from .smpp_link import LinkClosed, ResponseTimeout, SmppLink
-from .smpp_submit import Pacer, classify, submit_params
+from .smpp_submit import Pacer, classify, source_ton_npi, submit_params
 
 __all__ = [  # the config and link-state names are re-exported from smpp_config
     "LINK_TRANSITIONS",
@@ -326,6 +327,37 @@ class SmppConnector:
                 continue
             self._stats["retried" if verdict is SubmitStatus.RETRY else "rejected"] += 1
             return _outcome(verdict, detail)
+
+    async def query(self, carrier_id: str, source: str) -> PartState | None:
+        """query_sm (SMPP 3.4 §4.8) for a part the carrier accepted: its final state, or
+        None while the carrier still has it (ENROUTE, ACCEPTED). Raises ``LookupError``
+        when no link is bound, the carrier refuses (e.g. ESME_RQUERYFAIL) or is silent."""
+        cfg = self.config
+        ton, npi = source_ton_npi(source, cfg.source_ton, cfg.source_npi)
+        async with self._window:
+            link = await self._wait_link()
+            if link is None or self._stopping:
+                raise LookupError("no bound link")
+            try:
+                response = await link.request(
+                    lambda seq: Pdu.make(
+                        CommandId.QUERY_SM,
+                        seq,
+                        message_id=carrier_id,
+                        source_addr_ton=ton,
+                        source_addr_npi=npi,
+                        source_addr=source,
+                    )
+                )
+            except (LinkClosed, ResponseTimeout, SmppError) as exc:
+                raise LookupError(str(exc) or exc.__class__.__name__) from exc
+        if not response.ok or response.command is not CommandId.QUERY_SM_RESP:
+            raise LookupError(status_name(response.status))
+        try:
+            state = MessageState(response.int_param("message_state"))
+        except ValueError as exc:
+            raise LookupError(f"unknown message_state {exc}") from exc
+        return PART_STATES[state]
 
     async def _wait_link(self) -> SmppLink | None:
         loop = asyncio.get_running_loop()

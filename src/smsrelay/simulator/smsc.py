@@ -36,17 +36,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from .. import text as textcodec
 from ..clock import Clock, SystemClock
-from ..smpp import CommandStatus, Pdu, Tag
+from ..smpp import CommandStatus, MessageState, Pdu, Tag
 from ..smpp.constants import DC_GSM7, DC_LATIN1, DC_UCS2, ESM_UDHI
 from ..smpp.pdu_tables import ParamValue
 from ..smpp.udh import concat_element, join_udh
@@ -55,6 +55,8 @@ from .faults import FaultPlan, FaultState
 from .outcomes import IdFormat, MessageIds, Outcome, receipt_pdu_params
 
 __all__ = ["MO_SYSTEM_TYPE", "SimulatorConfig", "Smsc", "SmscCounters"]
+
+_QUERY_MEMORY = 100_000  # accepted messages whose final state query_sm can tell
 
 log = structlog.get_logger("smsrelay.simulator")
 
@@ -112,6 +114,7 @@ class SmscCounters:
     generic_nacks: int = 0
     bad_pdus: int = 0
     max_unanswered: int = 0  # most submit_sm received and not yet answered on one connection
+    queries: int = 0  # query_sm answered about a known message
 
 
 class Smsc:
@@ -136,6 +139,8 @@ class Smsc:
         self._tasks: set[asyncio.Task[None]] = set()
         self.faults = FaultState()
         self._drop_timer: asyncio.TimerHandle | None = None
+        # carrier id -> (final state, when): what query_sm answers (bounded, oldest forgotten)
+        self.final_states: OrderedDict[str, tuple[MessageState, datetime]] = OrderedDict()
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -224,6 +229,13 @@ class Smsc:
         return True
 
     # --- receipts ----------------------------------------------------------------------
+
+    def remember(self, message_id: str, outcome: Outcome) -> None:
+        """An accepted message's final state, for query_sm (DELIVERED when no receipt comes)."""
+        states = self.final_states
+        states[message_id] = (outcome.receipt or MessageState.DELIVERED, self.clock.now())
+        while len(states) > _QUERY_MEMORY:
+            states.popitem(last=False)
 
     def receipt_for(
         self, request: Pdu, message_id: str, outcome: Outcome, origin: SmscConnection

@@ -11,6 +11,7 @@ from ..domain.status import MessageStatus
 from ..services.message_lookup import MessageDetail, MessageRow, SearchFilter
 from .database import Database
 from .schema import accounts, ledger, message_parts, messages
+from .schema_receipt_queries import receipt_queries
 from .schema_webhooks import webhook_attempts, webhook_outbox
 
 __all__ = ["SqlMessageLookup"]
@@ -174,5 +175,14 @@ class SqlMessageLookup:
 
 
 async def _receipt_queries(conn: Any, message_id: int) -> list[dict[str, Any]]:
-    """query_sm asked for this message's parts (none until that feature has run)."""
-    return []
+    """query_sm asked about this message's parts (receipts that never came)."""
+    rows = await conn.execute(
+        select(receipt_queries)
+        .where(receipt_queries.c.message_id == message_id)
+        .order_by(receipt_queries.c.part_no)
+    )
+    return [
+        {"part_no": int(r.part_no), "attempts": int(r.attempts), "at": r.last_at,
+         "result": r.result}
+        for r in rows
+    ]  # fmt: skip
