@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from e2e.conftest import Platform
+from smsrelay.cli.operations import format_status
 from smsrelay.services.routing import ConnectorSpec
 
 from .conftest import eventually
@@ -137,4 +138,7 @@ async def test_status_json_answers_loopback_only(platform: Platform) -> None:
     transport = httpx.ASGITransport(app=platform.runtime.app, client=("192.0.2.7", 1234))
     async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
         assert 403 == (await client.get("/status.json")).status_code
-    assert 200 == (await platform.http.get("/status.json")).status_code
+    answer = await platform.http.get("/status.json")
+    assert 200 == answer.status_code
+    table = format_status(answer.json())
+    assert "simulator" in table and "bound" in table and "queue: scheduled 0" in table

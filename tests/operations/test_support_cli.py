@@ -112,3 +112,18 @@ async def test_connector_query_sm_switch(platform: Platform) -> None:
     assert {"carrierx"} == await store.allowed_connectors()
     await cli(db, "connector", "query-sm", "carrierx", "off")
     assert set() == await store.allowed_connectors()
+
+
+async def test_status_without_a_server_shows_the_database(platform: Platform) -> None:
+    """No server at the address: status says so and shows what the database knows."""
+    from .test_ready_metrics_status import _closed_port
+
+    db = platform.runtime.settings.database_url
+    await platform.account("dan", any_sender=True)
+    await platform.send("dan", "79001239004")  # stays submitted
+    url = f"http://127.0.0.1:{_closed_port()}"
+    doc = json.loads(await cli(db, "status", "--json", "--url", url, "--timeout", "1"))
+    assert (None, None) == (doc["process"], doc["connectors"])
+    assert 1 == doc["queue"]["submitted"] + doc["queue"]["submitting"]
+    text = await cli(db, "status", "--url", url, "--timeout", "1")
+    assert "server: not reachable" in text and "webhook backlog: 0" in text

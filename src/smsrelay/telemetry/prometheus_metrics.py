@@ -31,6 +31,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     values,
 )
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+disable_created_metrics()  # no *_created series: they double the output and nobody reads them
 _ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own switch, read by the library
 # seconds: acceptance -> submit_sm is milliseconds when healthy, seconds when queued;
 # submit -> receipt is seconds to hours (a phone off until it comes back)
