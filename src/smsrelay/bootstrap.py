@@ -367,10 +367,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
 
 def build_stop_list(stores: Stores, clock: Clock) -> Any:
     """The stop-list use case on the stores (for the CLI: ``smsrelay stoplist``)."""
-    from .services.stoplist import StopListService
-    from .store.xml_data import SqlXmlDataStore
+    from importlib import import_module
 
-    return StopListService(SqlXmlDataStore(stores.db), clock)
+    from .services.stoplist import StopListService
+
+    # the store's stop-list module: ``store.stoplist`` once the store is split by concept,
+    # ``store.xml_data`` before (both implement services.stoplist.StopListStore)
+    try:
+        store_class = import_module(f"{__package__}.store.stoplist").SqlStopListStore
+    except ModuleNotFoundError:
+        store_class = import_module(f"{__package__}.store.xml_data").SqlXmlDataStore
+    return StopListService(store_class(stores.db), clock)
 
 
 def build_metrics(settings: Settings) -> Metrics:

@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-disable_created_metrics()  # no *_created series: they double the output and nobody reads them
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series (noise)
 _ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own switch, read by the library
 # seconds: acceptance -> submit_sm is milliseconds when healthy, seconds when queued;
 # submit -> receipt is seconds to hours (a phone off until it comes back)
