@@ -24,7 +24,9 @@ from .domain.messages import Channel
 from .domain.money import Money
 from .services.admin import AdminService
 from .services.auth import Authenticator
+from .services.metered import MeteredPlatform
 from .services.platform import PlatformService
+from .services.ports import Metrics, NullMetrics
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
 from .store import Database, SqlAccountStore, SqlDeliveryQueue, SqlMessageStore, migrate
@@ -115,6 +117,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .api.xml_core import XmlEndpoints
 
     clock = clock or SystemClock()
+    metrics = build_metrics(settings)
     stores = await open_stores(settings)
     simulator: Smsc | None = None
     if settings.simulator:
@@ -148,6 +151,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
             ),
             flow=flow,
             charges=routing_store,
+            metrics=metrics if settings.metrics else None,
         )
         host = settings.smpp_host or settings.simulator_host
         port = settings.smpp_port or (simulator.port if simulator else 2775)
@@ -230,7 +234,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.registration import SqlRegistrationStore
 
     extras["registration"] = RegistrationService(SqlRegistrationStore(stores.db), clock)
-    routes += get_routes(platform, extras["registration"], clock, api_settings)
+    routes += get_routes(
+        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings
+    )
     # Status webhooks (J3/X3/W6): settings and W6, the SSRF guard, the outbox pusher
     from .api.xml_webhook import routes as webhook_routes
     from .delivery.webhooks import PusherSettings, WebhookPusher
@@ -307,6 +313,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         )
         if "webhook_pusher" in extras and settings.webhook_pusher:
             viber.add_listener(lambda _changes: extras["webhook_pusher"].wake())
+        viber.add_listener(metrics.finals)
         extras["viber"] = viber
         workers.append(viber)
         routes += viber_routes(viber)
@@ -330,7 +337,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         max_bytes=int(settings.extra.get("max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES)),
     )
     extras["reseller"] = ResellerService(SqlResellerStore(stores.db), clock)
-    routes += xml_send.routes(platform, xml)
+    routes += xml_send.routes(MeteredPlatform(platform, metrics, "xml"), xml)
     routes += xml_account.routes(
         platform,
         xml,
@@ -342,7 +349,10 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         error_status=settings.error_status,
     )
     _ = xml
-    app = create_app(platform, api_settings, routes)
+    # Operations (docs/operations.md): /ready, /metrics, /status.json, the link watch
+    ops_routes = _wire_operations(settings, clock, stores, engine, metrics, extras, workers)
+    app = create_app(MeteredPlatform(platform, metrics, "json"), api_settings, routes + ops_routes)
+    _count_http(app, metrics)
     return Runtime(
         settings=settings,
         clock=clock,
@@ -358,6 +368,88 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         extras=extras,
         workers=workers,
     )
+
+
+def build_stop_list(stores: Stores, clock: Clock) -> Any:
+    """The stop-list use case on the stores (for the CLI: ``smsrelay stoplist``)."""
+    from .services.stoplist import StopListService
+    from .store.stoplist import SqlStopListStore
+
+    return StopListService(SqlStopListStore(stores.db), clock)
+
+
+def build_metrics(settings: Settings) -> Metrics:
+    """prometheus-client metrics (its one home is ``telemetry``), or nothing when off."""
+    if not settings.metrics:
+        return NullMetrics()
+    from .telemetry import PrometheusMetrics
+
+    return PrometheusMetrics(settings.metrics_dir)
+
+
+def _wire_operations(
+    settings: Settings,
+    clock: Clock,
+    stores: Stores,
+    engine: Engine | None,
+    metrics: Metrics,
+    extras: dict[str, Any],
+    workers: list[Worker],
+) -> list[BaseRoute]:
+    from .api.operations import routes as ops_routes
+    from .delivery.link_watch import LinkWatch
+    from .services.operations import OperationsService
+    from .store.operations import SqlOperationsStore
+
+    links: LinkWatch | None = None
+    if engine is not None:
+        engine.add_listener(metrics.finals)
+        links = LinkWatch(engine.router, metrics, clock)
+        workers.append(links)
+        extras["links"] = links
+        from .delivery.receipt_query import ReceiptQuerier
+        from .store.receipt_queries import SqlReceiptQueries
+
+        default_link = "smpp" if settings.smpp_host else "simulator"
+        extras["receipt_query"] = ReceiptQuerier(
+            SqlReceiptQueries(stores.db),
+            engine.router,
+            engine.on_receipt,
+            metrics,
+            clock,
+            after=timedelta(seconds=settings.receipt_query_after),
+            default_allowed=frozenset({default_link} if settings.smpp_query_sm else ()),
+        )
+        workers.append(extras["receipt_query"])
+    ops = OperationsService(
+        SqlOperationsStore(stores.db),
+        clock,
+        links,
+        receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
+    )
+    extras["operations"] = ops
+
+    async def render() -> tuple[bytes, str]:
+        from .telemetry import DbGauges, PrometheusMetrics
+        from .telemetry.prometheus_metrics import CONTENT_TYPE
+
+        if not isinstance(metrics, PrometheusMetrics):
+            return b"# metrics are off (SMSRELAY_METRICS=false)\n", "text/plain; charset=utf-8"
+        if links is not None:
+            links.sample()  # this process's binds as they are now
+        facts = await ops.facts()
+        gauges = DbGauges(facts.queue, facts.webhook_backlog, facts.receipts_overdue)
+        return metrics.render(gauges), CONTENT_TYPE
+
+    return ops_routes(ops, render)
+
+
+def _count_http(app: Any, metrics: Metrics) -> None:
+    if isinstance(metrics, NullMetrics):
+        return
+    from .api.operations import HttpMetricsMiddleware
+
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
 
 
 DEMO_PRICES = (

@@ -75,6 +75,11 @@ class Settings:
     viber_callback_url: str = ""  # our callback URL as the provider sees it; "" = from host/port
     viber_simulator_port: int = 0  # 0 = any free port (the dispatcher is told which)
     viber_simulator_callback_delay: float = 0.5
+    # operations (docs/operations.md): /metrics, receipts overdue and query_sm
+    metrics: bool = True  # count for /metrics (prometheus-client)
+    metrics_dir: str = ""  # several processes: the run's shared multiprocess directory
+    receipt_query_after: float = 3600.0  # seconds without receipt: overdue (query_sm if allowed)
+    smpp_query_sm: bool = False  # the default link may ask the carrier with query_sm
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +117,7 @@ class Settings:
             "viber_simulator_callback_delay",
             "must be >= 0",
         )
+        _check(self.receipt_query_after > 0, "receipt_query_after", "must be positive")
         _check(
             self.database_url.startswith(("sqlite", "postgres")),
             "database_url",

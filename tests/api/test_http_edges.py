@@ -37,12 +37,12 @@ def _json(body: bytes) -> Any:
 
 
 async def test_health(api: Api) -> None:
-    """Operators and probes get a plain ``ok``."""
+    """Operators and probes get ``{"status": "ok"}`` while the process lives (issue 12)."""
     response = await api.http.get("/health")
-    assert (200, "text/plain; charset=utf-8", "ok") == (
+    assert (200, "application/json", {"status": "ok"}) == (
         response.status_code,
-        response.headers["content-type"],
-        response.text,
+        response.headers["content-type"].split(";")[0],
+        response.json(),
     )
 
 

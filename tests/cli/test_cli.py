@@ -52,6 +52,20 @@ COMMANDS = [
     ["route", "list"],
     ["route", "remove"],
     ["account", "limit"],
+    ["status"],
+    ["messages"],
+    ["messages", "search"],
+    ["messages", "show"],
+    ["price", "list"],
+    ["account", "show"],
+    ["account", "password"],
+    ["account", "token"],
+    ["stoplist"],
+    ["stoplist", "add"],
+    ["stoplist", "remove"],
+    ["stoplist", "list"],
+    ["sender", "remove"],
+    ["connector", "query-sm"],
 ]
 
 

@@ -173,7 +173,8 @@ async def test_submit_before_bind_is_refused(smsc: Smsc) -> None:
 
 
 async def test_control_and_unsupported_commands(smsc: Smsc) -> None:
-    """enquire_link is answered; query_sm gets ESME_RQUERYFAIL; unbind is answered, then close."""
+    """enquire_link is answered; query_sm about an unknown id gets ESME_RQUERYFAIL; unbind is
+    answered, then close."""
     async with raw_client(smsc.port) as client:
         await bound(client)
         link = await client.call(Pdu.enquire_link(2))

@@ -7,7 +7,7 @@ The XML and GET dialects, W6, X7, Viber callbacks and G5 registration add their 
     POST /json, /json/       J1 send            GET on these three answers
     POST /json/state.php     J2 status          "POST data is missing"
     POST /json/balance.php   J4 balance
-    GET  /health             "ok" (text/plain), for operators and probes
+    GET  /health             {"status":"ok"} while the process lives (``/ready``: api/operations.py)
 
 Per request: one bounded body read, one ``orjson.loads``, the platform call, one render. No
 per-request logging (it costs a large share of throughput); the server's access log should be
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..domain.accounts import Account, Lang
@@ -193,7 +193,8 @@ class _JsonEndpoints:
 
 
 async def _health(request: Request) -> Response:
-    return PlainTextResponse("ok")
+    """The process lives and answers (``/ready`` says whether it can deliver)."""
+    return Response(b'{"status":"ok"}', media_type=JSON_MEDIA_TYPE)
 
 
 def create_app(

@@ -121,9 +121,12 @@ def _masked(url: str) -> str:
 
 
 def main() -> None:
+    from . import account_admin as _account_admin  # noqa: F401 - show/password/token, stoplist
     from . import admin as _admin  # noqa: F401 - registers the admin command groups
     from . import faults as _faults  # noqa: F401 - registers `simulate fault`
     from . import inbound as _inbound  # noqa: F401 - `number add/list/remove`, `simulate mo`
+    from . import messages as _messages  # noqa: F401 - `messages search/show`
+    from . import operations as _operations  # noqa: F401 - `status`
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
     from . import send as _send  # noqa: F401 - registers `send`

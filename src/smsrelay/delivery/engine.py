@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -27,6 +28,8 @@ from ..domain.status import PartState
 from ..services.batching import GroupCommitter
 from ..services.ports import (
     DeliveryQueue,
+    Metrics,
+    NullMetrics,
     PartAccepted,
     ReceiptRecord,
     StatusChange,
@@ -44,6 +47,10 @@ __all__ = ["Engine", "EngineSettings"]
 
 log = structlog.get_logger("smsrelay.engine")
 
+_SENT_AT_CAPACITY = 200_000  # parts awaiting a receipt whose submit time is kept (metrics)
+
+_EARLY_CAPACITY = 10_000  # receipts seen before their submit outcome (metrics)
+
 ChangeSink = Callable[[Sequence[StatusChange]], None]
 InboundHandler = Callable[[InboundSms], None]
 
@@ -60,8 +67,15 @@ class Engine:
         *,
         flow: FlowControl | None = None,
         charges: RouteCharges | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._queue = queue
+        self._metrics: Metrics = metrics or NullMetrics()
+        # (connector, carrier id) -> monotonic time of the submit: submit -> receipt seconds
+        self._sent_at: OrderedDict[tuple[str, str], float] | None = (
+            OrderedDict() if metrics is not None else None
+        )
+        self._early_receipts: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._flow = flow or FlowControl(clock)
         self._charges = charges
         self._reprices: list[Reprice] = []
@@ -95,9 +109,15 @@ class Engine:
         }
         self._receipts = ReceiptWriter(queue, clock, self._settings, self._emit, self.stats)
 
+    @property
+    def router(self) -> Router:
+        return self._router
+
     # --- sinks for connectors --------------------------------------------------------------
 
     def on_receipt(self, receipt: Receipt) -> None:
+        if self._sent_at is not None:
+            self._receipt_seen(receipt)
         undeliv = self._undeliv
         if self._running and undeliv.active and receipt.state is PartState.UNDELIVERED:
             verdict = undeliv.receipt(receipt, self._clock.monotonic())
@@ -109,6 +129,55 @@ class Engine:
             ReceiptRecord(receipt.connector, receipt.carrier_ids, receipt.state, receipt.at),
             receipt.ack,
         )
+
+    def _receipt_seen(self, receipt: Receipt) -> None:
+        sent = self._sent_at
+        assert sent is not None
+        for cid in receipt.carrier_ids:
+            t = sent.pop((receipt.connector, cid), None)
+            if t is not None:
+                self._metrics.receipt(
+                    receipt.connector, receipt.state.value, self._clock.monotonic() - t
+                )
+                return
+        # often the receipt comes right behind the submit_sm_resp, before the submit's outcome
+        # reached us: its latency is taken when that outcome arrives (see _submits_seen)
+        early = self._early_receipts
+        early[(receipt.connector, receipt.carrier_ids[0] if receipt.carrier_ids else "")] = (
+            receipt.state.value
+        )
+        while len(early) > _EARLY_CAPACITY:
+            early.popitem(last=False)
+
+    def _submits_seen(
+        self,
+        message: OutboundMessage,
+        connector: str,
+        accepted: tuple[PartAccepted, ...],
+        rejected: int,
+        retry: int,
+    ) -> None:
+        m = self._metrics
+        delay: float | None = None
+        if message.attempts <= 1 and message.due_at is not None and accepted:
+            delay = (self._clock.now() - message.due_at).total_seconds()
+        m.submitted(connector, "accepted", len(accepted), delay)
+        if rejected:
+            m.submitted(connector, "rejected", rejected, None)
+        if retry:
+            m.submitted(connector, "retry", retry, None)
+        sent = self._sent_at
+        if sent is not None and accepted:
+            now = self._clock.monotonic()
+            early = self._early_receipts
+            for p in accepted:
+                stat = early.pop((connector, p.carrier_id), None) if early else None
+                if stat is not None:
+                    self._metrics.receipt(connector, stat, 0.0)
+                else:
+                    sent[(connector, p.carrier_id)] = now
+            while len(sent) > _SENT_AT_CAPACITY:  # receipts that never came: forget the oldest
+                sent.popitem(last=False)
 
     def set_inbound_handler(self, handler: InboundHandler) -> None:
         """Where mobile-originated messages go (the incoming-SMS service, wired in bootstrap)."""
@@ -366,6 +435,8 @@ class Engine:
         )
         rejected = sum(1 for o in outcomes if o.status is SubmitStatus.REJECTED)
         retry = len(outcomes) - len(accepted) - rejected
+        if self._sent_at is not None:
+            self._submits_seen(message, connector.name, accepted, rejected, retry)
         if retry and not accepted and not rejected:
             return outcomes[0].detail or "retry"
         self.stats["submitted"] += 1
@@ -504,4 +575,3 @@ class Engine:
         if changes:
             for listener in self._listeners:
                 listener(changes)
-

@@ -70,6 +70,9 @@ class _Table(Generic[T]):
         self._by_prefix = by_prefix
         self._max_len = max((len(p) for p in by_prefix), default=0)
 
+    def values(self) -> list[T]:
+        return list(self._by_prefix.values())
+
     def match(self, phone: str) -> T | None:
         for n in range(min(len(phone), self._max_len), -1, -1):
             hit = self._by_prefix.get(phone[:n])
@@ -136,6 +139,19 @@ class Router:
     @property
     def connectors(self) -> list[Connector]:
         return [c for binds in self._binds.values() for c in binds]
+
+    def binds_by_name(self) -> dict[str, list[Connector]]:
+        """Every bind, by connector name (for status and metrics)."""
+        return {name: list(binds) for name, binds in self._binds.items()}
+
+    def routed(self) -> set[str]:
+        """The connector names that routes send to (all of them without explicit routes)."""
+        return {
+            name
+            for table in self._tables.values()
+            for route in table.values()
+            for name in route.connectors
+        }
 
     def several(self) -> bool:
         """More than one connector (by name) to choose from."""

@@ -23,13 +23,15 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 import structlog
 
 from ..clock import Clock
-from ..smpp import CommandId, Pdu, Role, Session, SmppError, status_name
+from ..domain.status import PartState
+from ..smpp import CommandId, MessageState, Pdu, Role, Session, SmppError, status_name
 from .ports import InboundSink, OutboundPart, ReceiptSink, SubmitOutcome, SubmitStatus
-from .receipts import is_receipt, receipt_from_pdu
+from .receipts import PART_STATES, is_receipt, receipt_from_pdu
 from .smpp_config import (
     BIND_COMMAND,
     LINK_TRANSITIONS,
@@ -40,7 +42,7 @@ from .smpp_config import (
 )
 from .smpp_inbound import MoAssembler
 from .smpp_link import LinkClosed, ResponseTimeout, SmppLink
-from .smpp_submit import Pacer, classify, submit_params
+from .smpp_submit import Pacer, classify, source_ton_npi, submit_params
 
 __all__ = [  # the config and link-state names are re-exported from smpp_config
     "LINK_TRANSITIONS",
@@ -76,6 +78,8 @@ class SmppConnector:
         self._on_inbound = on_inbound
         self._clock = clock
         self._state = LinkState.IDLE
+        self.bound_since: datetime | None = None  # for status (smsrelay status, /ready)
+        self.last_error = ""  # the last reason the link failed ("" = none yet)
         self._link: SmppLink | None = None
         self._link_up = asyncio.Event()
         self._stop_requested = asyncio.Event()
@@ -163,7 +167,8 @@ class SmppConnector:
                 SmppError,
                 _BindRefused,
             ) as exc:
-                log.warning("smpp_link_failed", connector=self.name, error=str(exc) or repr(exc))
+                self.last_error = str(exc) or repr(exc)
+                log.warning("smpp_link_failed", connector=self.name, error=self.last_error)
             if self._stopping:
                 break
             self._move(LinkState.BACKOFF)
@@ -206,6 +211,7 @@ class SmppConnector:
                 raise _BindRefused(f"bind refused: {status_name(response.status)}")
             self._link = link
             self._move(LinkState.BOUND)
+            self.bound_since = self._clock.now()
             self._link_up.set()
             log.info("smpp_bound", connector=self.name, host=cfg.host, port=cfg.port)
             await asyncio.shield(runner)
@@ -219,6 +225,7 @@ class SmppConnector:
             await link.wait_closed()
 
     def on_link_closed(self) -> None:
+        self.bound_since = None
         self._link = None
         self._link_up.clear()
 
@@ -320,6 +327,37 @@ class SmppConnector:
                 continue
             self._stats["retried" if verdict is SubmitStatus.RETRY else "rejected"] += 1
             return _outcome(verdict, detail)
+
+    async def query(self, carrier_id: str, source: str) -> PartState | None:
+        """query_sm (SMPP 3.4 §4.8) for a part the carrier accepted: its final state, or
+        None while the carrier still has it (ENROUTE, ACCEPTED). Raises ``LookupError``
+        when no link is bound, the carrier refuses (e.g. ESME_RQUERYFAIL) or is silent."""
+        cfg = self.config
+        ton, npi = source_ton_npi(source, cfg.source_ton, cfg.source_npi)
+        async with self._window:
+            link = await self._wait_link()
+            if link is None or self._stopping:
+                raise LookupError("no bound link")
+            try:
+                response = await link.request(
+                    lambda seq: Pdu.make(
+                        CommandId.QUERY_SM,
+                        seq,
+                        message_id=carrier_id,
+                        source_addr_ton=ton,
+                        source_addr_npi=npi,
+                        source_addr=source,
+                    )
+                )
+            except (LinkClosed, ResponseTimeout, SmppError) as exc:
+                raise LookupError(str(exc) or exc.__class__.__name__) from exc
+        if not response.ok or response.command is not CommandId.QUERY_SM_RESP:
+            raise LookupError(status_name(response.status))
+        try:
+            state = MessageState(response.int_param("message_state"))
+        except ValueError as exc:
+            raise LookupError(f"unknown message_state {exc}") from exc
+        return PART_STATES[state]
 
     async def _wait_link(self) -> SmppLink | None:
         loop = asyncio.get_running_loop()

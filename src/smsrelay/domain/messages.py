@@ -110,3 +110,6 @@ class OutboundMessage:
     attempts: int = 0
     price: Money = Money(0)
     extra: dict[str, str] = field(default_factory=dict)
+    # when it became due (acceptance, unless scheduled): for the accept->submit metric only,
+    # so it takes no part in equality
+    due_at: datetime | None = field(default=None, compare=False)

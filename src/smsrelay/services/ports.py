@@ -267,3 +267,86 @@ class MessageQueries(Protocol):
 
 __all__ += ["SenderState"]  # re-exported for store implementers
 _ = timedelta
+
+
+# --- metrics (docs/operations.md) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BindStatus:
+    """One carrier bind as the running process sees it (``smsrelay status``, ``/ready``)."""
+
+    connector: str
+    bind: int  # 0-based, within its connector
+    state: str  # the link state: idle, connecting, binding, bound, backoff, unbinding, stopped
+    bound_since: datetime | None
+    window_in_use: int
+    window: int
+    submitted: int  # submit_sm sent since start (counter)
+    receipts: int  # receipts received since start (counter)
+    last_error: str = ""
+
+    @property
+    def bound(self) -> bool:
+        return self.state == "bound"
+
+
+class Metrics(Protocol):
+    """What the use cases and adapters report for ``/metrics``. Implemented by
+    ``smsrelay.telemetry`` (prometheus-client, the library's one home); :class:`NullMetrics`
+    when metrics are off. Every method is cheap and never raises: label values are short
+    names (connector, channel, status), never a phone number, text or token."""
+
+    def accepted(self, channel: str, entry: str, n: int) -> None:
+        """``n`` messages of ``channel`` accepted through ``entry`` (json, xml, get, smpp...)."""
+        ...
+
+    def finals(self, changes: Sequence[StatusChange]) -> None:
+        """Status changes written: the final ones are counted by status."""
+        ...
+
+    def submitted(self, connector: str, result: str, parts: int, delay: float | None) -> None:
+        """Parts submitted (``result``: accepted, rejected, retry); ``delay``: seconds from
+        acceptance (or the message's due time) to its submit_sm, on the first attempt only."""
+        ...
+
+    def receipt(self, connector: str, stat: str, after: float | None) -> None:
+        """A receipt (``stat``: the part state it reports); ``after``: seconds since the
+        part's submit_sm when known (the same process submitted it)."""
+        ...
+
+    def links(self, binds: Sequence[BindStatus]) -> None:
+        """The binds of this process now (sampled about once a second, and on changes)."""
+        ...
+
+    def event(self, name: str, labels: tuple[str, ...] = (), n: int = 1) -> None:
+        """Rarer counters by name: ``http`` (dialect, outcome), ``receipt_query`` (connector,
+        result) — see the implementation's table."""
+        ...
+
+
+class NullMetrics:
+    """:class:`Metrics` that records nothing (metrics off, and unit tests)."""
+
+    __slots__ = ()
+
+    def accepted(self, channel: str, entry: str, n: int) -> None:
+        pass
+
+    def finals(self, changes: Sequence[StatusChange]) -> None:
+        pass
+
+    def submitted(self, connector: str, result: str, parts: int, delay: float | None) -> None:
+        pass
+
+    def receipt(self, connector: str, stat: str, after: float | None) -> None:
+        pass
+
+    def links(self, binds: Sequence[BindStatus]) -> None:
+        pass
+
+    def event(self, name: str, labels: tuple[str, ...] = (), n: int = 1) -> None:
+        pass
+
+
+__all__ += ["BindStatus", "Metrics", "NullMetrics"]

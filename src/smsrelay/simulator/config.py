@@ -58,3 +58,4 @@ class SmscCounters:
     generic_nacks: int = 0
     bad_pdus: int = 0
     max_unanswered: int = 0  # most submit_sm received and not yet answered on one connection
+    queries: int = 0  # query_sm answered about a known message

@@ -33,6 +33,7 @@ from ..smpp import (
     error_reply,
 )
 from ..smpp.pdu_tables import ParamValue
+from ..smpp.timefmt import format_absolute
 from .config import SimulatorConfig, SmscCounters
 from .faults import CONTROL_SYSTEM_TYPE, NO_FAULT, FaultState
 from .outcomes import DEFAULT_OUTCOME, MessageIds, Outcome, outcome_for
@@ -49,7 +50,6 @@ MAX_FAILED_BINDS = 3
 MO_SYSTEM_TYPE = "MO"
 _BINDS = frozenset({C.BIND_TRANSMITTER, C.BIND_RECEIVER, C.BIND_TRANSCEIVER})
 _UNSUPPORTED = {
-    C.QUERY_SM: S.ESME_RQUERYFAIL,
     C.CANCEL_SM: S.ESME_RCANCELFAIL,
     C.REPLACE_SM: S.ESME_RREPLACEFAIL,
 }
@@ -299,8 +299,30 @@ class SmscConnection(asyncio.Protocol):
             self.smsc.counters.unbinds += 1
             self.send(pdu.response())
             self._close_after_flush = True
+        elif command is C.QUERY_SM:
+            self._query(pdu)
         elif command in _UNSUPPORTED:
             self.send(pdu.response(_UNSUPPORTED[command]))
+
+    def _query(self, pdu: Pdu) -> None:
+        """query_sm (§4.8): the final state of a message we accepted; unknown: QUERYFAIL."""
+        message_id = pdu.str_param("message_id")
+        known = self.smsc.final_states.get(message_id)
+        if known is None:
+            self.send(pdu.response(S.ESME_RQUERYFAIL))
+            return
+        state, at = known
+        self.smsc.counters.queries += 1
+        self.send(
+            pdu.response(
+                S.ESME_ROK,
+                (),
+                message_id=message_id,
+                final_date=format_absolute(at),
+                message_state=int(state),
+                error_code=0,
+            )
+        )
 
     def _bind(self, pdu: Pdu) -> None:
         system_id = pdu.str_param("system_id")
@@ -360,6 +382,7 @@ class SmscConnection(asyncio.Protocol):
             response = pdu.response(S.ESME_ROK, (), message_id=message_id)
             counters.accepted += 1
             receipt = smsc.receipt_for(pdu, message_id, outcome, self)
+            smsc.remember(message_id, outcome)
             smsc.echo(pdu)
         if fault.unknown_receipt:
             stray = smsc.receipt_for(pdu, smsc.ids.next(), DEFAULT_OUTCOME, self)

@@ -3,9 +3,12 @@
     ...9001  accepted, receipt UNDELIV (err 001, network_error_code GSM 0x0001)
     ...9002  accepted, receipt EXPIRED
     ...9003  refused at submit: submit_sm_resp ESME_RINVDSTADR (0x0B), no receipt
-    ...9004  accepted, no receipt ever
+    ...9004  accepted, no receipt ever (query_sm answers DELIVERED: the receipt was lost)
     ...9005  ESME_RTHROTTLED on the first submit of that destination + text, then accepted, DELIVRD
     other    accepted, receipt DELIVRD
+
+query_sm about an accepted message answers its final state (the receipt's, DELIVERED for
+...9004); about an unknown id, ESME_RQUERYFAIL.
 
 Also here: carrier message ids (hex or decimal) and the receipt deliver_sm's content.
 """

@@ -36,17 +36,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 
 from .. import text as textcodec
 from ..clock import Clock, SystemClock
-from ..smpp import CommandStatus, Pdu, Tag
+from ..smpp import CommandStatus, MessageState, Pdu, Tag
 from ..smpp.constants import DC_GSM7, DC_LATIN1, DC_UCS2, ESM_UDHI
 from ..smpp.pdu_tables import ParamValue
 from ..smpp.udh import concat_element, join_udh
@@ -56,6 +56,8 @@ from .faults import FaultPlan, FaultState
 from .outcomes import MessageIds, Outcome, receipt_pdu_params
 
 __all__ = ["MO_SYSTEM_TYPE", "SimulatorConfig", "Smsc", "SmscCounters"]
+
+_QUERY_MEMORY = 100_000  # accepted messages whose final state query_sm can tell
 
 log = structlog.get_logger("smsrelay.simulator")
 
@@ -90,6 +92,8 @@ class Smsc:
         self._tasks: set[asyncio.Task[None]] = set()
         self.faults = FaultState()
         self._drop_timer: asyncio.TimerHandle | None = None
+        # carrier id -> (final state, when): what query_sm answers (bounded, oldest forgotten)
+        self.final_states: OrderedDict[str, tuple[MessageState, datetime]] = OrderedDict()
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -178,6 +182,13 @@ class Smsc:
         return True
 
     # --- receipts ----------------------------------------------------------------------
+
+    def remember(self, message_id: str, outcome: Outcome) -> None:
+        """An accepted message's final state, for query_sm (DELIVERED when no receipt comes)."""
+        states = self.final_states
+        states[message_id] = (outcome.receipt or MessageState.DELIVERED, self.clock.now())
+        while len(states) > _QUERY_MEMORY:
+            states.popitem(last=False)
 
     def receipt_for(
         self, request: Pdu, message_id: str, outcome: Outcome, origin: SmscConnection

@@ -201,7 +201,7 @@ class SqlMessageStore:
                 handoff.release(len(claimed))
             raise
         if handoff is not None and due:
-            handoff.take(self._claimed_messages(claimed), len(claimed), due[0] - len(claimed))
+            handoff.take(self._claimed_messages(claimed, now), len(claimed), due[0] - len(claimed))
         return results
 
     async def _accept_in_transaction(
@@ -343,7 +343,9 @@ class SqlMessageStore:
         return taken
 
     @staticmethod
-    def _claimed_messages(claimed: list[tuple[list[Any], datetime]]) -> list[OutboundMessage]:
+    def _claimed_messages(
+        claimed: list[tuple[list[Any], datetime]], now: datetime
+    ) -> list[OutboundMessage]:
         return [
             OutboundMessage(
                 id=row[0],
@@ -358,6 +360,7 @@ class SqlMessageStore:
                 attempts=1,
                 price=Money(row[_PRICE]),
                 extra=json.loads(row[_EXTRA]) if row[_EXTRA] else {},
+                due_at=now,
             )
             for row, valid_until in claimed
         ]

@@ -99,6 +99,7 @@ def _outbound(row: _Row) -> OutboundMessage:
         attempts=int(row.attempts),
         price=Money(int(row.price_micros)),
         extra=json.loads(row.extra) if row.extra else {},
+        due_at=row.due_at,
     )
 
 
