@@ -203,7 +203,9 @@ class Engine:
             self._reserved += wanted  # the accepting transactions must not grant these slots
             batch: list[OutboundMessage] | None = None
             try:
-                batch = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
+                claimed = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
+                self._emit(claimed.refused)  # stopped by the compliance check: cancelled
+                batch = claimed
             except Exception:
                 log.exception("claim_failed")
             finally:
@@ -274,6 +276,8 @@ class Engine:
         answering RETRY for every part -> the next; none left -> back to the queue. After an
         UNDELIV receipt (``fallback``) the connectors in ``exclude`` are skipped and, when no
         other one takes the message, the receipt stands."""
+        if fallback is not None and await self._refused_at_failover(message, fallback):
+            return
         route = self._router.route(message)
         flow = self._flow
         if not flow.empty:
@@ -332,6 +336,22 @@ class Engine:
             self.on_receipt(fallback)  # no other connector took it: the UNDELIV stands
             return
         self._retry(message, detail, used)
+
+    async def _refused_at_failover(self, message: OutboundMessage, fallback: Receipt) -> bool:
+        """A failover is a new submit attempt, outside any claim: check compliance again. A
+        message that fails it is not sent elsewhere; its UNDELIV receipt stands (the carrier
+        took its parts, so nothing is refunded) and the reason is stored."""
+        try:
+            reason = (await self._queue.refusals([message])).get(message.id)
+            if reason is not None:
+                await self._queue.note_refusal(message.id, reason, self._clock.now())
+        except Exception:
+            log.exception("failover_check_failed", message_id=message.id)
+            reason = "unchecked"  # never send what could not be checked
+        if reason is None:
+            return False
+        self.on_receipt(fallback)
+        return True
 
     def _busy_elsewhere(self, name: str) -> bool:
         """``name`` holds its share of the in-flight slots while other connectors exist: the
@@ -514,7 +534,9 @@ class Engine:
     async def tick(self) -> None:
         """Release scheduled messages whose time came and expire those past validity."""
         now = self._clock.now()
-        if await self._queue.release_scheduled(now, 5000):
+        released = await self._queue.release_scheduled(now, 5000)
+        self._emit(released.refused)
+        if released:
             self.wake()
         self._emit(await self._queue.expire(now, 5000))
 
@@ -526,4 +548,3 @@ class Engine:
         if changes:
             for listener in self._listeners:
                 listener(changes)
-
