@@ -21,10 +21,11 @@ import structlog
 
 from .. import text as textcodec
 from ..clock import Clock
-from ..domain.messages import Channel, MessageKind, OutboundMessage
+from ..domain.messages import Channel, OutboundMessage
 from ..domain.money import Money
 from ..domain.status import PartState
 from ..services.batching import GroupCommitter
+from ..services.payload import payload
 from ..services.ports import (
     DeliveryQueue,
     PartAccepted,
@@ -33,7 +34,6 @@ from ..services.ports import (
     SubmitRecord,
 )
 from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
-from ..text import vcard, wap
 from .limits import ConcatRefs, FlowControl
 from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
 from .receipt_writer import ReceiptWriter, wait_event
@@ -469,28 +469,8 @@ class Engine:
 
     def _parts(self, message: OutboundMessage) -> list[OutboundPart]:
         ref = self._concat_refs.next(message.phone)
-        port_udh: bytes | None = None
-        kind: MessageKind
-        if message.kind in (MessageKind.WAPPUSH, MessageKind.VCARD):
-            # 8-bit data behind an application-port element (text/wap.py, text/vcard.py)
-            if message.kind is MessageKind.WAPPUSH:
-                body = wap.wap_push(message.extra.get("url", ""), message.text, ref & 0xFF)
-                port_udh = wap.port_element(wap.PORT_WAP_PUSH, wap.PORT_WAP_SOURCE)
-            else:
-                body = vcard.vcard(message.extra).encode("ascii")
-                port_udh = wap.port_element(wap.PORT_VCARD, wap.PORT_VCARD)
-            seg = textcodec.Segmented(textcodec.Encoding.LATIN1, wap.split_octets(body))
-            kind = message.kind
-        else:
-            try:
-                seg = textcodec.split(message.text)
-            except textcodec.TextError:
-                seg = textcodec.split(message.text, textcodec.Encoding.UCS2)
-            kind = (
-                message.kind
-                if message.kind in (MessageKind.FLASH, MessageKind.SILENCE)
-                else MessageKind.SMS
-            )
+        built = payload(message.kind, message.text, message.extra, ref)  # as charged
+        seg, port_udh, kind = built.segmented, built.port_udh, built.kind
         total = len(seg.parts)
         return [
             OutboundPart(
@@ -501,12 +481,12 @@ class Engine:
                 source=message.sender,
                 destination=message.phone,
                 encoding=seg.encoding,
-                payload=payload,
+                payload=data,
                 kind=kind,
                 valid_until=message.valid_until,
                 port_udh=port_udh,
             )
-            for i, payload in enumerate(seg.parts, start=1)
+            for i, data in enumerate(seg.parts, start=1)
         ]
 
     async def _flush_records(self, records: Sequence[SubmitRecord]) -> list[None]:
