@@ -10,6 +10,7 @@ a sender is seen by the very next claim (nothing to invalidate).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.compliance import DeliveryRefusal, delivery_refusal
+from ..domain.optout import EXTRA_OPTOUT_NOTICE
 from ..domain.senders import SenderState
 from ..domain.status import MessageStatus, check_transition
 from ..services.ports import StatusChange
@@ -83,9 +85,15 @@ def refusal_of(row: _Row) -> DeliveryRefusal | None:
         locked=standing is None or int(standing) == 2,  # no account row: treat as gone
         active=True,
         any_sender=standing is not None and int(standing) == 1,
-        stopped=bool(row.c_stopped),
+        stopped=bool(row.c_stopped) and not _optout_notice(row),
         sender_state=SenderState(row.c_sender) if row.c_sender is not None else None,
     )
+
+
+def _optout_notice(row: _Row) -> bool:
+    """The confirmation of an opt-out: the STOP list lets it through (``domain.optout``)."""
+    extra = row._mapping.get("extra")
+    return bool(extra) and EXTRA_OPTOUT_NOTICE in json.loads(extra)
 
 
 _CANCEL = (

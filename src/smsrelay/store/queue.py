@@ -213,7 +213,7 @@ class SqlDeliveryQueue:
             return {}
         async with self._db.read() as conn:
             rows = await conn.execute(
-                select(messages.c.id, *CHECK_COLUMNS).where(
+                select(messages.c.id, messages.c.extra, *CHECK_COLUMNS).where(
                     self._db.one_of(messages.c.id, sorted(m.id for m in messages_))
                 )
             )

@@ -226,4 +226,5 @@ from . import (  # noqa: E402,F401,I001
     schema_viber,
     schema_routing,
     schema_compliance,
+    schema_optout,
 )
