@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from smsrelay.domain.messages import OutboundMessage
+from smsrelay.domain.messages import Channel, OutboundMessage
 from smsrelay.domain.money import Money
+from smsrelay.domain.pricing import PriceEntry
 from smsrelay.domain.senders import Sender, SenderState
 from smsrelay.domain.status import MessageStatus
+from smsrelay.services.cascade import viber_leg_fields
+from smsrelay.services.commands import SendItem
 from smsrelay.services.ports import StatusChange, SubmitRecord
 from smsrelay.services.stoplist import StopAction, StopOp
 from smsrelay.store.xml_data import SqlXmlDataStore
 
-from .conftest import LEASE, NOW, Kit, message
+from .conftest import LEASE, NOW, PHONE, Kit, message
 
 
 async def _retry_later(kit: Kit, ids: list[int]) -> list[OutboundMessage]:
@@ -88,3 +91,29 @@ async def test_locked_account_is_refused_at_claim_and_release(kit: Kit) -> None:
     assert Money.parse("10") == (await kit.accounts.get(account.id)).balance  # type: ignore[union-attr]
     reasons = await kit.rows("SELECT reason FROM delivery_refusals")
     assert ["account_locked", "account_locked"] == [r.reason for r in reasons]
+
+
+async def test_viber_claim_checks_too_and_no_sms_leg_follows(kit: Kit) -> None:
+    """A Viber->SMS cascade message whose number was stop-listed before the Viber dispatcher
+    claimed it: cancelled and refunded by the Viber claim; no SMS leg is ever started."""
+    account = await kit.account(balance="10")
+    await kit.accounts.set_price(PriceEntry("7", Money.parse("0.40"), "Russia", Channel.VIBER))
+    item = SendItem(
+        recipients=[], sender="Shop", text="sms", channel=Channel.VIBER, fallback=Channel.SMS
+    )
+    valid_until, extra = viber_leg_fields(item, NOW, NOW + timedelta(days=3), None)
+    viber = await kit.accepted_id(
+        account.id,
+        message(account.id, channel=Channel.VIBER, valid_until=valid_until, extra=extra),
+    )
+    assert Money.parse("9.6") == (await kit.accounts.get(account.id)).balance  # type: ignore[union-attr]
+    await SqlXmlDataStore(kit.db).change_stop_list(account.id, [StopOp(StopAction.ADD, PHONE)], NOW)
+
+    claimed = await kit.queue.claim(NOW, 10, LEASE, Channel.VIBER)
+
+    assert [] == list(claimed)
+    assert [(viber, MessageStatus.CANCELLED)] == [(c.message_id, c.status) for c in claimed.refused]
+    assert Money.parse("10") == (await kit.accounts.get(account.id)).balance  # type: ignore[union-attr]
+    later = NOW + timedelta(days=2)
+    assert [] == list(await kit.queue.claim(later, 10, LEASE, Channel.SMS))
+    assert [] == list(await kit.queue.claim(later, 10, LEASE, Channel.VIBER))
