@@ -15,8 +15,6 @@ from smsrelay.domain.status import MessageStatus
 from smsrelay.services.cascade import viber_leg_fields
 from smsrelay.services.commands import SendItem
 from smsrelay.services.ports import StatusChange, SubmitRecord
-from smsrelay.services.stoplist import StopAction, StopOp
-from smsrelay.store.xml_data import SqlXmlDataStore
 
 from .conftest import LEASE, NOW, PHONE, Kit, message
 
@@ -43,9 +41,7 @@ async def test_claim_cancels_and_refunds_what_fails_the_check(kit: Kit) -> None:
     other = await kit.accepted_id(account.id, message(account.id, "79001230003", sender="Other"))
     retried = await _retry_later(kit, [ok, stop, other])
     assert Money.parse("6") == (await kit.accounts.get(account.id)).balance  # type: ignore[union-attr]
-    await SqlXmlDataStore(kit.db).change_stop_list(
-        account.id, [StopOp(StopAction.ADD, "79001230002")], NOW
-    )
+    await kit.accounts.add_stop(account.id, "79001230002", NOW)
     await kit.accounts.set_sender(account.id, Sender("Other", SenderState.REJECTED))
     expected = {stop: "stop_list", other: "sender_rejected"}
     assert expected == await kit.queue.refusals(retried)  # a read: changes nothing
@@ -107,7 +103,7 @@ async def test_viber_claim_checks_too_and_no_sms_leg_follows(kit: Kit) -> None:
         message(account.id, channel=Channel.VIBER, valid_until=valid_until, extra=extra),
     )
     assert Money.parse("9.6") == (await kit.accounts.get(account.id)).balance  # type: ignore[union-attr]
-    await SqlXmlDataStore(kit.db).change_stop_list(account.id, [StopOp(StopAction.ADD, PHONE)], NOW)
+    await kit.accounts.add_stop(account.id, PHONE, NOW)
 
     claimed = await kit.queue.claim(NOW, 10, LEASE, Channel.VIBER)
 
