@@ -22,6 +22,7 @@ __all__ = [
     "OptOutSettings",
     "classify",
     "parse_words",
+    "word_key",
 ]
 
 DEFAULT_STOP_WORDS: Final = ("STOP", "СТОП", "ОТПИСКА", "UNSUBSCRIBE")
@@ -39,7 +40,9 @@ class OptAction(enum.Enum):
     START = "start"
 
 
-def _key(word: str) -> str:
+def word_key(word: str) -> str:
+    """How a word and an incoming text are compared: trimmed, casefolded, a trailing
+    ``.``/``!`` ignored."""
     return word.strip().rstrip(".!").strip().casefold()
 
 
@@ -64,7 +67,7 @@ class OptOutSettings:
     sender: str = ""  # sender of the confirmation; "" = the number the MO was sent to
 
     def __post_init__(self) -> None:
-        if set(map(_key, self.stop_words)) & set(map(_key, self.start_words)):
+        if set(map(word_key, self.stop_words)) & set(map(word_key, self.start_words)):
             raise ValueError("a word cannot both stop and start")
         if max(len(self.confirm_text), len(self.confirm_start_text)) > MAX_CONFIRM_CHARS:
             raise ValueError(f"a confirmation is at most {MAX_CONFIRM_CHARS} characters")
@@ -72,11 +75,11 @@ class OptOutSettings:
 
 def classify(text: str, settings: OptOutSettings) -> OptAction | None:
     """STOP, START or nothing for an incoming text."""
-    key = _key(text)
+    key = word_key(text)
     if not key or len(key) > MAX_WORD_CHARS:
         return None
-    if key in {_key(w) for w in settings.stop_words}:
+    if key in {word_key(w) for w in settings.stop_words}:
         return OptAction.STOP
-    if key in {_key(w) for w in settings.start_words}:
+    if key in {word_key(w) for w in settings.start_words}:
         return OptAction.START
     return None

@@ -26,11 +26,14 @@ from ..clock import Clock
 from ..domain.accounts import Account
 from ..domain.messages import normalize_phone
 from ..domain.optout import (
+    DEFAULT_START_WORDS,
+    DEFAULT_STOP_WORDS,
     EXTRA_OPTOUT_NOTICE,
     MAX_WORD_CHARS,
     OptAction,
     OptOutSettings,
     classify,
+    word_key,
 )
 from .commands import SendItem, SendRecipient, SendResult
 from .inbound import StoredMo
@@ -40,6 +43,8 @@ from .stoplist import StopAction, StopListService
 __all__ = ["OptOutService", "OptOutStore", "Sending", "resolve"]
 
 log = structlog.get_logger("smsrelay.optout")
+
+_DEFAULT_KEYS = {word_key(w) for w in (*DEFAULT_STOP_WORDS, *DEFAULT_START_WORDS)}
 
 #: an MO answers a message sent at most this long before it
 ANSWER_WINDOW = timedelta(days=30)
@@ -55,6 +60,10 @@ class OptOutStore(Protocol):
     ) -> None: ...
 
     async def remove_settings(self, account_id: int, number: str) -> bool: ...
+
+    async def all_words(self) -> set[str]:
+        """Every configured word of every account."""
+        ...
 
     async def last_sender(self, phone: str, sender: str, since: datetime) -> int | None:
         """The account of the latest message to ``phone`` from ``sender`` since ``since``."""
@@ -96,10 +105,21 @@ class OptOutService:
         self._sending = sending
 
     async def handle(self, stored: Sequence[StoredMo]) -> None:
-        """Apply the opt-out words among freshly stored MOs (the inbound flusher calls it)."""
-        for mo in stored:
-            if len(mo.text.strip()) > MAX_WORD_CHARS + 2:
-                continue  # longer than any word: not an opt-out (no lookups for chatter)
+        """Apply the opt-out words among freshly stored MOs (the inbound flusher calls it).
+        An MO that is no account's word costs no lookup: the batch is first filtered against
+        the default words and every configured one (one query per batch)."""
+        short = [mo for mo in stored if len(mo.text.strip()) <= MAX_WORD_CHARS + 2]
+        if not short:
+            return
+        try:
+            known = {word_key(w) for w in await self._store.all_words()} | _DEFAULT_KEYS
+        except Exception:
+            self.stats["failures"] += 1
+            log.exception("optout_words_failed", messages=len(short))
+            return
+        for mo in short:
+            if word_key(mo.text) not in known:
+                continue
             try:
                 await self._one(mo)
             except Exception:

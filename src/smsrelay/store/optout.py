@@ -67,6 +67,12 @@ class SqlOptOutStore:
             )
         return bool(result.rowcount)
 
+    async def all_words(self) -> set[str]:
+        """Every configured word of every account (a batch's cheap first filter)."""
+        async with self._db.read() as conn:
+            rows = await conn.execute(select(_O.stop_words, _O.start_words).distinct())
+            return {w for r in rows for col in r for w in col.split(",") if w}
+
     async def last_sender(self, phone: str, sender: str, since: datetime) -> int | None:
         """The account of the latest message to ``phone`` from ``sender`` created since
         ``since`` (``ix_messages_phone_id``: the phone's messages, newest first)."""
