@@ -20,7 +20,9 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    func,
     insert,
+    literal,
     literal_column,
     not_,
     or_,
@@ -49,13 +51,20 @@ _M_ACCOUNT = literal_column("messages.account_id")
 _M_PHONE = literal_column("messages.phone")
 _M_SENDER = literal_column("messages.sender")
 
-#: the account's standing: 2 locked or deleted, 1 may use any sender, 0 approved senders only
+#: the account's standing and the sender's state in one lookup: ``locked`` (locked or deleted),
+#: ``any`` (may use any sender), else the sender's state (``unregistered``); NULL: no account
+_LOCKED, _ANY, _UNREGISTERED = "locked", "any", "unregistered"
 _ACCOUNT = (
     select(
         case(
-            (or_(accounts.c.locked, not_(accounts.c.active)), 2),
-            (accounts.c.any_sender, 1),
-            else_=0,
+            (or_(accounts.c.locked, not_(accounts.c.active)), literal(_LOCKED)),
+            (accounts.c.any_sender, literal(_ANY)),
+            else_=func.coalesce(
+                select(senders.c.state)
+                .where(senders.c.account_id == _M_ACCOUNT, senders.c.name == _M_SENDER)
+                .scalar_subquery(),
+                literal(_UNREGISTERED),
+            ),
         )
     )
     .where(accounts.c.id == _M_ACCOUNT)
@@ -67,26 +76,25 @@ _STOPPED = (
     .where(stop_list.c.account_id == _M_ACCOUNT, stop_list.c.phone == _M_PHONE)
     .label("c_stopped")
 )
-_SENDER = (
-    select(senders.c.state)
-    .where(senders.c.account_id == _M_ACCOUNT, senders.c.name == _M_SENDER)
-    .scalar_subquery()
-    .label("c_sender")
-)
 
 #: add to a ``RETURNING`` (or a select) over ``messages``; read back with :func:`refusal_of`
-CHECK_COLUMNS = (_ACCOUNT, _STOPPED, _SENDER)
+CHECK_COLUMNS = (_ACCOUNT, _STOPPED)
+_PASS = frozenset({_ANY, SenderState.COMPLETED.value})
 
 
 def refusal_of(row: _Row) -> DeliveryRefusal | None:
-    """The check on a row carrying :data:`CHECK_COLUMNS`."""
+    """The check on a row carrying :data:`CHECK_COLUMNS` (the common case: two compares)."""
     standing = row.c_account
+    stopped = bool(row.c_stopped) and not _optout_notice(row)
+    if standing in _PASS and not stopped:
+        return None
+    state = None if standing in (None, _LOCKED, _ANY, _UNREGISTERED) else SenderState(standing)
     return delivery_refusal(
-        locked=standing is None or int(standing) == 2,  # no account row: treat as gone
+        locked=standing == _LOCKED or standing is None,  # no account row: treat as gone
         active=True,
-        any_sender=standing is not None and int(standing) == 1,
-        stopped=bool(row.c_stopped) and not _optout_notice(row),
-        sender_state=SenderState(row.c_sender) if row.c_sender is not None else None,
+        any_sender=standing == _ANY,
+        stopped=stopped,
+        sender_state=state,
     )
 
 
