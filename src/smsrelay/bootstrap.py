@@ -269,9 +269,16 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     # Incoming SMS (X7): MOs from the engine stored in batches, numbers/keywords route them
     from .api.xml_incoming import routes as incoming_routes
     from .services.inbound import InboundService
+    from .services.optout import OptOutService
     from .store.inbound import SqlInboundStore
+    from .store.optout import SqlOptOutStore
 
-    inbound = InboundService(SqlInboundStore(stores.db), clock)
+    # opt-out by reply (issue 9): a STOP answer puts the subscriber on the STOP list
+    optout = OptOutService(
+        SqlOptOutStore(stores.db), extras["xml_data"].stop_list, stores.accounts, clock, platform
+    )
+    extras["optout"] = optout
+    inbound = InboundService(SqlInboundStore(stores.db), clock, on_stored=optout.handle)
     extras["inbound"] = inbound
     workers.append(inbound)
     routes += incoming_routes(xml, platform, inbound.incoming)

@@ -5,10 +5,11 @@ One script selects the operation by its parameters (§3): ``smsid`` -> status (G
 from the query string and, for a POST, also from a form body (the body wins, like PHP's
 ``$_REQUEST``), parsed tolerantly (:mod:`.lenient_http`). Answers are plain text (§1.3):
 
-* send: the ``id_sms`` of the accepted numbers comma-separated in ``dadr`` order; a refusal is
-  one RU literal of the §1.9 GET list. Several numbers: if any number fails a check that needs
-  no database (empty or invalid phone) that literal answers and nothing is sent; otherwise the
-  accepted numbers' ids, or, when none was accepted, the first refusal's literal;
+* send: one entry per ``dadr`` number, comma-separated in ``dadr`` order: its ``id_sms``, or
+  ``0`` where that number was refused (clients pair ids with numbers by position); a refusal
+  is one RU literal of the §1.9 GET list. Several numbers: if any number fails a check that
+  needs no database (empty or invalid phone) that literal answers and nothing is sent; when
+  none was accepted, the first refusal's literal;
 * status: the bare §1.7 word (``send`` while pending), or the unknown-id literal;
 * balance: ``amount\\ncurrency``.
 
@@ -47,6 +48,7 @@ __all__ = [
     "HTML_MEDIA_TYPE",
     "PLAIN_MEDIA_TYPE",
     "PROBLEM_TEXTS",
+    "REFUSED_MARK",
     "VIBER_KEYS",
     "GetDialect",
     "PlainAnswer",
@@ -65,6 +67,8 @@ VIBER_KEYS: Final = ("sender_viber", "text_viber", "button_viber", "action_viber
 _MAX_ID_SMS: Final = 2**63 - 1
 _MAX_CREDENTIAL_CHARS: Final = 256
 _CHANNELS: Final = {"sms": Channel.SMS, "viber": Channel.VIBER}
+#: G1: the entry of a refused number among accepted ones (§ G1: the npm client's ``,0``)
+REFUSED_MARK: Final = "0"
 
 
 class Registrar(Protocol):
@@ -221,9 +225,11 @@ class GetDialect:
             if error is not None:  # a stateless refusal of any number: nothing is sent
                 raise PlainAnswer(recipient_error(error, Dialect.GET, account.lang), document=False)
         results = await self._platform.send(account, command.items)
-        ids = [str(r.id_sms) for r in results if r.ok and r.id_sms is not None]
-        if ids:
-            return ",".join(ids)
+        if any(r.ok and r.id_sms is not None for r in results):
+            # one entry per number in dadr order, REFUSED_MARK for a refused one (§ G1)
+            return ",".join(
+                str(r.id_sms) if r.ok and r.id_sms is not None else REFUSED_MARK for r in results
+            )
         first = next((r.error for r in results if r.error is not None), None)
         if first is None:
             raise RuntimeError("the platform answered no result for the numbers")

@@ -162,6 +162,7 @@ _RECIPIENT_GET_RU: dict[RecipientError, str] = {
     R.OUT_OF_MONEY: _BALANCE_OR_NUMBER,
     R.DESTINATION_CLOSED_FOR_YOU: _BALANCE_OR_NUMBER,
     R.DESTINATION_CLOSED: _BALANCE_OR_NUMBER,
+    R.PHONE_TOO_LONG: _BALANCE_OR_NUMBER,  # "check the number": fits; row 11 is not listed
     R.ACCOUNT_LOCKED: "Ваш аккаунт заблокирован.",
     R.NO_SUCH_SENDER: "Такого отправителя нет.",  # lower-case н here
 }

@@ -126,6 +126,7 @@ def main() -> None:
     from . import faults as _faults  # noqa: F401 - registers `simulate fault`
     from . import inbound as _inbound  # noqa: F401 - `number add/list/remove`, `simulate mo`
     from . import messages as _messages  # noqa: F401 - `messages search/show`
+    from . import optout as _optout  # noqa: F401 - `optout set/show/reset`
     from . import operations as _operations  # noqa: F401 - `status`
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`

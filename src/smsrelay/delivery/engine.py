@@ -22,10 +22,11 @@ import structlog
 
 from .. import text as textcodec
 from ..clock import Clock
-from ..domain.messages import Channel, MessageKind, OutboundMessage
+from ..domain.messages import Channel, OutboundMessage
 from ..domain.money import Money
 from ..domain.status import PartState
 from ..services.batching import GroupCommitter
+from ..services.payload import payload
 from ..services.ports import (
     DeliveryQueue,
     Metrics,
@@ -36,7 +37,6 @@ from ..services.ports import (
     SubmitRecord,
 )
 from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
-from ..text import vcard, wap
 from .engine_settings import EngineSettings
 from .limits import ConcatRefs, FlowControl
 from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
@@ -250,7 +250,9 @@ class Engine:
             self._reserved += wanted  # the accepting transactions must not grant these slots
             batch: list[OutboundMessage] | None = None
             try:
-                batch = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
+                claimed = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
+                self._emit(claimed.refused)  # stopped by the compliance check: cancelled
+                batch = claimed
             except Exception:
                 log.exception("claim_failed")
             finally:
@@ -321,6 +323,8 @@ class Engine:
         answering RETRY for every part -> the next; none left -> back to the queue. After an
         UNDELIV receipt (``fallback``) the connectors in ``exclude`` are skipped and, when no
         other one takes the message, the receipt stands."""
+        if fallback is not None and await self._refused_at_failover(message, fallback):
+            return
         route = self._router.route(message)
         flow = self._flow
         if not flow.empty:
@@ -379,6 +383,22 @@ class Engine:
             self.on_receipt(fallback)  # no other connector took it: the UNDELIV stands
             return
         self._retry(message, detail, used)
+
+    async def _refused_at_failover(self, message: OutboundMessage, fallback: Receipt) -> bool:
+        """A failover is a new submit attempt, outside any claim: check compliance again. A
+        message that fails it is not sent elsewhere; its UNDELIV receipt stands (the carrier
+        took its parts, so nothing is refunded) and the reason is stored."""
+        try:
+            reason = (await self._queue.refusals([message])).get(message.id)
+            if reason is not None:
+                await self._queue.note_refusal(message.id, reason, self._clock.now())
+        except Exception:
+            log.exception("failover_check_failed", message_id=message.id)
+            reason = "unchecked"  # never send what could not be checked
+        if reason is None:
+            return False
+        self.on_receipt(fallback)
+        return True
 
     def _busy_elsewhere(self, name: str) -> bool:
         """``name`` holds its share of the in-flight slots while other connectors exist: the
@@ -498,28 +518,8 @@ class Engine:
 
     def _parts(self, message: OutboundMessage) -> list[OutboundPart]:
         ref = self._concat_refs.next(message.phone)
-        port_udh: bytes | None = None
-        kind: MessageKind
-        if message.kind in (MessageKind.WAPPUSH, MessageKind.VCARD):
-            # 8-bit data behind an application-port element (text/wap.py, text/vcard.py)
-            if message.kind is MessageKind.WAPPUSH:
-                body = wap.wap_push(message.extra.get("url", ""), message.text, ref & 0xFF)
-                port_udh = wap.port_element(wap.PORT_WAP_PUSH, wap.PORT_WAP_SOURCE)
-            else:
-                body = vcard.vcard(message.extra).encode("ascii")
-                port_udh = wap.port_element(wap.PORT_VCARD, wap.PORT_VCARD)
-            seg = textcodec.Segmented(textcodec.Encoding.LATIN1, wap.split_octets(body))
-            kind = message.kind
-        else:
-            try:
-                seg = textcodec.split(message.text)
-            except textcodec.TextError:
-                seg = textcodec.split(message.text, textcodec.Encoding.UCS2)
-            kind = (
-                message.kind
-                if message.kind in (MessageKind.FLASH, MessageKind.SILENCE)
-                else MessageKind.SMS
-            )
+        built = payload(message.kind, message.text, message.extra, ref)  # as charged
+        seg, port_udh, kind = built.segmented, built.port_udh, built.kind
         total = len(seg.parts)
         return [
             OutboundPart(
@@ -530,12 +530,12 @@ class Engine:
                 source=message.sender,
                 destination=message.phone,
                 encoding=seg.encoding,
-                payload=payload,
+                payload=data,
                 kind=kind,
                 valid_until=message.valid_until,
                 port_udh=port_udh,
             )
-            for i, payload in enumerate(seg.parts, start=1)
+            for i, data in enumerate(seg.parts, start=1)
         ]
 
     async def _flush_records(self, records: Sequence[SubmitRecord]) -> list[None]:
@@ -563,7 +563,9 @@ class Engine:
     async def tick(self) -> None:
         """Release scheduled messages whose time came and expire those past validity."""
         now = self._clock.now()
-        if await self._queue.release_scheduled(now, 5000):
+        released = await self._queue.release_scheduled(now, 5000)
+        self._emit(released.refused)
+        if released:
             self.wake()
         self._emit(await self._queue.expire(now, 5000))
 

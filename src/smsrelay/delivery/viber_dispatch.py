@@ -173,11 +173,13 @@ class ViberDispatcher:
             try:
                 now = self._clock.now()
                 due = await self._store.has_work(now)
-                batch = (
-                    await self._queue.claim(now, min(s.claim_batch, room), s.lease, Channel.VIBER)
-                    if due
-                    else []
-                )
+                batch: list[OutboundMessage] = []
+                if due:
+                    claimed = await self._queue.claim(
+                        now, min(s.claim_batch, room), s.lease, Channel.VIBER
+                    )
+                    self._emit(claimed.refused)  # failed the compliance check
+                    batch = claimed
             except Exception:
                 log.exception("viber_claim_failed")
                 batch = []

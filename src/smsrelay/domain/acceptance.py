@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from .errors import RecipientError
 from .messages import NewMessage
 from .money import Money
+from .optout import EXTRA_OPTOUT_NOTICE
 from .pricing import PriceList
 from .senders import SenderState
 
@@ -77,7 +78,8 @@ def decide(
     """Decide each item in order; return the decisions and the context after them.
 
     Per item, in this order: a ``client_id_sms`` already used (duplicate), a locked account,
-    the stop list, the sender, the destination's price, the money left. The balance is carried
+    the stop list (not for the confirmation of an opt-out, ``domain.optout``), the sender,
+    the destination's price, the money left. The balance is carried
     from one item to the next (in integer micros); equal (price, parts) pairs share one
     :class:`Accept` (immutable), so a bulk request costs one lookup per recipient.
     """
@@ -99,7 +101,7 @@ def decide(
         if ctx.locked:
             append(_REFUSE[RecipientError.ACCOUNT_LOCKED])
             continue
-        if item.phone in stopped:
+        if item.phone in stopped and EXTRA_OPTOUT_NOTICE not in item.extra:
             append(_REFUSE[RecipientError.STOP_LIST])
             continue
         sender = item.sender

@@ -6,6 +6,8 @@ A message (one recipient) moves through::
                    ^           |             |
                    +-----------+ (retry)     +-> undelivered | expired | partly_delivered
     (any non-final) -> expired ; submitting -> rejected (carrier refused at submit, refunded)
+    scheduled | queued | submitting -> cancelled (by the account, or by the compliance check
+    at delivery: ``domain.compliance``; refunded)
 
 The wire word (spec §1.7) is derived by :func:`wire_word`; everything not final reads ``send``.
 ``python -m smsrelay.domain.status`` prints the diagram (Graphviz dot) from the table.
@@ -68,7 +70,10 @@ _RECEIPT_FINALS = frozenset({S.DELIVERED, S.UNDELIVERED, S.EXPIRED, S.PARTLY_DEL
 TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
     S.SCHEDULED: frozenset({S.QUEUED, S.CANCELLED, S.EXPIRED}),
     S.QUEUED: frozenset({S.SUBMITTING, S.EXPIRED, S.CANCELLED}),
-    S.SUBMITTING: frozenset({S.SUBMITTED, S.QUEUED, S.REJECTED, S.EXPIRED} | _RECEIPT_FINALS),
+    # submitting -> cancelled: the claim's compliance check stopped it (domain.compliance)
+    S.SUBMITTING: frozenset(
+        {S.SUBMITTED, S.QUEUED, S.REJECTED, S.EXPIRED, S.CANCELLED} | _RECEIPT_FINALS
+    ),
     S.SUBMITTED: _RECEIPT_FINALS | frozenset({S.SUBMITTED}),
     S.DELIVERED: frozenset({S.READ}),
     S.READ: frozenset(),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Protocol
@@ -167,8 +167,10 @@ class InboundService:
         max_buffer: int = 100_000,
         retry_delay: float = 1.0,
         read_wait: float = 2.0,
+        on_stored: Callable[[Sequence[StoredMo]], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
+        self._on_stored = on_stored  # e.g. opt-out by reply (services.optout)
         self._clock = clock
         self._max_buffer = max_buffer
         self._retry_delay = retry_delay
@@ -248,6 +250,11 @@ class InboundService:
             return False
         del self._buffer[: len(batch)]
         self.stats["stored"] += len(stored)
+        if self._on_stored is not None:  # before _idle: an X7/X13 read after sees its effect
+            try:
+                await self._on_stored(stored)
+            except Exception:
+                log.exception("inbound_on_stored_failed", messages=len(stored))
         for mo in stored:
             if mo.account_id is None:
                 self.stats["unrouted"] += 1

@@ -25,6 +25,7 @@ __all__ = [
     "Accepted",
     "AccountRecord",
     "AccountStore",
+    "Claimed",
     "DeliveryQueue",
     "Handoff",
     "MessageQueries",
@@ -34,6 +35,7 @@ __all__ = [
     "ReceiptRecord",
     "ReceiptsApplied",
     "Refused",
+    "Released",
     "StatusChange",
     "SubmitRecord",
 ]
@@ -204,6 +206,32 @@ class StatusChange:
     at: datetime
 
 
+class Claimed(list[OutboundMessage]):
+    """The messages a claim took for delivery (a list), and in ``refused`` the status changes
+    of those it ended instead: they failed the compliance check at delivery
+    (``domain.compliance``) and were cancelled and refunded in the claiming transaction."""
+
+    __slots__ = ("refused",)
+
+    def __init__(
+        self, messages: Sequence[OutboundMessage] = (), refused: Sequence[StatusChange] = ()
+    ) -> None:
+        super().__init__(messages)
+        self.refused: tuple[StatusChange, ...] = tuple(refused)
+
+
+class Released(int):
+    """How many scheduled messages were released to the queue; ``refused``: the status
+    changes of those the compliance check ended at release instead."""
+
+    refused: tuple[StatusChange, ...]
+
+    def __new__(cls, released: int, refused: Sequence[StatusChange] = ()) -> Released:
+        made = super().__new__(cls, released)
+        made.refused = tuple(refused)
+        return made
+
+
 @dataclass(frozen=True, slots=True)
 class ReceiptsApplied:
     changes: list[StatusChange] = field(default_factory=list)
@@ -213,12 +241,15 @@ class ReceiptsApplied:
 class DeliveryQueue(Protocol):
     async def claim(
         self, now: datetime, limit: int, lease: timedelta, channel: Channel = Channel.SMS
-    ) -> list[OutboundMessage]:
+    ) -> Claimed:
         """Claim due work by STATE, never by an id watermark.
 
         Due = ``queued`` with ``due_at <= now``, or ``submitting`` whose lease ran out (a crashed
         worker's). Claimed rows become ``submitting`` with ``lease_until = now + lease`` and
         ``attempts + 1``. ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer.
+        Each claimed message is checked again for compliance (account, STOP list, sender) by
+        the same statement; one that fails is cancelled, refunded, and reported in
+        ``Claimed.refused`` instead.
         """
         ...
 
@@ -233,8 +264,18 @@ class DeliveryQueue(Protocol):
         with ``domain.status.aggregate_parts``. Duplicate receipts are harmless."""
         ...
 
-    async def release_scheduled(self, now: datetime, limit: int) -> int:
-        """``scheduled`` whose time has come -> ``queued``."""
+    async def release_scheduled(self, now: datetime, limit: int) -> Released:
+        """``scheduled`` whose time has come -> ``queued``; those failing the compliance check
+        -> ``cancelled`` and refunded (``Released.refused``)."""
+        ...
+
+    async def refusals(self, messages: Sequence[OutboundMessage]) -> dict[int, str]:
+        """The compliance check alone (a read): message id -> ``DeliveryRefusal`` value for
+        those that may not be sent now (a failover after an UNDELIV receipt asks it)."""
+        ...
+
+    async def note_refusal(self, message_id: int, reason: str, now: datetime) -> None:
+        """Store why a message was stopped without cancelling it (its receipt stands)."""
         ...
 
     async def expire(self, now: datetime, limit: int) -> list[StatusChange]:

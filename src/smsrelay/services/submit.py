@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from .. import text as textcodec
 from ..clock import Clock
 from ..domain.accounts import Account
 from ..domain.errors import RecipientError
@@ -27,6 +26,7 @@ from .batching import GroupCommitter
 from .cascade import check_viber_item, viber_leg_fields
 from .commands import SendItem, SendRecipient, SendResult
 from .localtime import from_local
+from .payload import encoded_parts
 from .ports import Accepted, AcceptRequest, AcceptResult, Handoff, MessageStore
 
 __all__ = ["SubmitService"]
@@ -78,9 +78,7 @@ class SubmitService:
                     continue
                 slots.append(len(results))
                 results.append(None)
-                to_store.append(
-                    self._new_message(account, item, content, rcpt, phone, parts, now)
-                )
+                to_store.append(self._new_message(account, item, content, rcpt, phone, parts, now))
         if to_store:
             stored = await self._committer.submit(AcceptRequest(account.id, to_store))
             for slot, msg, outcome in zip(slots, to_store, stored, strict=True):
@@ -115,13 +113,16 @@ class SubmitService:
                 (item.extra.get(key) or "").strip() for key in VCARD_FIELDS
             ):
                 return RecipientError.VCARD_INCOMPLETE, 0
-            return None, 1
+            return self._parts_error(encoded_parts(item.kind, "", item.extra))
         if body is None or body.strip() == "":
             if item.kind is not MessageKind.SILENCE:
                 return RecipientError.NO_TEXT, 0
         if item.channel is Channel.VIBER:
             return check_viber_item(item, self._max_parts), 1
-        parts = textcodec.count_parts(body or "")
+        return self._parts_error(encoded_parts(item.kind, body or "", item.extra))
+
+    def _parts_error(self, parts: int) -> tuple[RecipientError | None, int]:
+        """The parts of the ENCODED payload (``services.payload``: what is sent is charged)."""
         if parts > self._max_parts:
             return RecipientError.TOO_MANY_PARTS, parts
         return None, parts

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.compliance import DeliveryRefusal
 from ..domain.messages import Channel, MessageKind, OutboundMessage
 from ..domain.money import Money
 from ..domain.status import (
@@ -29,8 +30,16 @@ from ..domain.status import (
     can_transition,
     check_transition,
 )
-from ..services.ports import ReceiptRecord, ReceiptsApplied, StatusChange, SubmitRecord
+from ..services.ports import (
+    Claimed,
+    ReceiptRecord,
+    ReceiptsApplied,
+    Released,
+    StatusChange,
+    SubmitRecord,
+)
 from .accounts import dialect_insert
+from .compliance import CHECK_COLUMNS, cancel_refused, refusal_of, store_reasons
 from .database import Database
 from .ledger import move_money
 from .schema import message_parts, messages
@@ -114,14 +123,16 @@ class SqlDeliveryQueue:
 
     async def claim(
         self, now: datetime, limit: int, lease: timedelta, channel: Channel = Channel.SMS
-    ) -> list[OutboundMessage]:
+    ) -> Claimed:
         """Due work of ``channel`` -> ``submitting``, ordered by (due_at, id).
 
         Abandoned leases (a crashed worker's ``submitting`` rows) come first, then ``queued``
         rows whose ``due_at`` has come. A message past its validity is left to :meth:`expire`.
+        The claiming statement also reads each row's compliance facts (``store.compliance``);
+        a message failing them is cancelled and refunded here and reported in ``refused``.
         """
         if limit <= 0:
-            return []
+            return Claimed()
         if lease <= timedelta(0):
             raise ValueError("lease must be positive")
         due = (
@@ -154,16 +165,22 @@ class SqlDeliveryQueue:
                         lease_until=now + lease,
                         attempts=messages.c.attempts + 1,
                     )
-                    .returning(*_CLAIMED)
+                    .returning(*_CLAIMED, *CHECK_COLUMNS)
                 )
                 claimed.extend((await conn.execute(stmt)).all())
+            refused = [(r, why, S.SUBMITTING) for r in claimed if (why := refusal_of(r))]
+            changes = await cancel_refused(self._db, conn, refused, now)
+        if refused:
+            gone = {int(r.id) for r, _, _ in refused}
+            claimed = [r for r in claimed if int(r.id) not in gone]
         claimed.sort(key=lambda r: (r.due_at, r.id))
-        return [_outbound(r) for r in claimed]
+        return Claimed([_outbound(r) for r in claimed], changes)
 
-    async def release_scheduled(self, now: datetime, limit: int) -> int:
-        """``scheduled`` whose time has come -> ``queued``; returns how many."""
+    async def release_scheduled(self, now: datetime, limit: int) -> Released:
+        """``scheduled`` whose time has come -> ``queued``; returns how many. Those failing the
+        compliance check (read by the same statement) are cancelled and refunded instead."""
         if limit <= 0:
-            return 0
+            return Released(0)
         pick = (
             select(messages.c.id)
             .where(messages.c.status == S.SCHEDULED.value, messages.c.due_at <= now)
@@ -173,12 +190,39 @@ class SqlDeliveryQueue:
         if self._pg:
             pick = pick.with_for_update(skip_locked=True)
         async with self._db.write() as conn:
-            result = await conn.execute(
-                update(messages)
-                .where(messages.c.id.in_(pick.scalar_subquery()))
-                .values(status=S.QUEUED.value)
+            rows = (
+                await conn.execute(
+                    update(messages)
+                    .where(messages.c.id.in_(pick.scalar_subquery()))
+                    .values(status=S.QUEUED.value)
+                    .returning(
+                        messages.c.id,
+                        messages.c.account_id,
+                        messages.c.parts,
+                        messages.c.price_micros,
+                        *CHECK_COLUMNS,
+                    )
+                )
+            ).all()
+            refused = [(r, why, S.QUEUED) for r in rows if (why := refusal_of(r))]
+            changes = await cancel_refused(self._db, conn, refused, now)
+        return Released(len(rows) - len(refused), changes)
+
+    async def refusals(self, messages_: Sequence[OutboundMessage]) -> dict[int, str]:
+        """The compliance check alone, for messages not being claimed (a failover)."""
+        if not messages_:
+            return {}
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(messages.c.id, messages.c.extra, *CHECK_COLUMNS).where(
+                    self._db.one_of(messages.c.id, sorted(m.id for m in messages_))
+                )
             )
-            return int(result.rowcount)
+            return {int(r.id): why.value for r in rows if (why := refusal_of(r))}
+
+    async def note_refusal(self, message_id: int, reason: str, now: datetime) -> None:
+        async with self._db.write() as conn:
+            await store_reasons(conn, [(message_id, DeliveryRefusal(reason))], now)
 
     # --- submit outcomes -----------------------------------------------------------------------
 

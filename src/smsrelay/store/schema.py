@@ -229,4 +229,6 @@ from . import (  # noqa: E402,F401,I001
     schema_viber,
     schema_routing,
     schema_receipt_queries,
+    schema_compliance,
+    schema_optout,
 )
