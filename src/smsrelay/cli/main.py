@@ -124,6 +124,7 @@ def main() -> None:
     from . import admin as _admin  # noqa: F401 - registers the admin command groups
     from . import faults as _faults  # noqa: F401 - registers `simulate fault`
     from . import inbound as _inbound  # noqa: F401 - `number add/list/remove`, `simulate mo`
+    from . import operators as _operators  # noqa: F401 - `operator create` (web console)
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
     from . import send as _send  # noqa: F401 - registers `send`
