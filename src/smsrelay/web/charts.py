@@ -29,14 +29,16 @@ ORDER: tuple[StatusGroup, ...] = (
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 × 10^k at or above ``value`` (at least 4)."""
-    value = max(value, 4)
+    """The top of the y axis: the smallest of 4, 8, 20, 40, 80, 100, 200, 400, 800, 1000...
+    at or above ``value``, so the four grid lines fall on whole, round numbers."""
+    value = max(value, 1)
     step = 1
     while True:
-        for m in (1, 2, 5):
-            if m * step >= value:
-                return m * step
-        step *= 10
+        for m in (4, 8, 10, 20, 40, 80) if step == 1 else (1, 2, 4, 8):
+            top = m * step
+            if top >= value and (top % 4 == 0):
+                return top
+        step *= 100 if step == 1 else 10
 
 
 def stacked_bars(

@@ -1,0 +1,104 @@
+"""Operator console pages: accounts, moderation, live, audit."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import Web
+
+
+async def test_operator_manages_an_account_and_every_action_is_audited(web: Web) -> None:
+    """Create, top up, lock, unlock, new token, new password: each one works through the
+    services and leaves an audit row naming the operator."""
+    password = await web.operator("root")
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "root", password)
+        r = await http.post(
+            "/admin/accounts",
+            data={"csrf": csrf, "login": "shop", "password": "shop-pass-1", "balance": "10"},
+        )
+        assert "Аккаунт создан" in r.text
+        record = await web.runtime.stores.accounts.find_by_login("shop")
+        assert record is not None
+        page = f"/admin/accounts/{record.account.id}"
+        r = await http.post(page, data={"csrf": csrf, "action": "topup", "amount": "90.50"})
+        assert "100.50" in r.text
+        await http.post(page, data={"csrf": csrf, "action": "lock"})
+        assert (await web.runtime.stores.accounts.get(record.account.id)).locked  # type: ignore[union-attr]
+        await http.post(page, data={"csrf": csrf, "action": "unlock"})
+        r = await http.post(page, data={"csrf": csrf, "action": "token"})
+        token = re.search(r'<span class="mono">([0-9a-f]{40})</span>', r.text)
+        assert token is not None
+        assert (await web.runtime.stores.accounts.find_by_token(token.group(1))) is not None
+        await http.post(page, data={"csrf": csrf, "action": "password", "password": "new-pass-2"})
+        found = await http.get("/admin/accounts?q=sho")
+        assert ">shop</b>" in found.text
+        audit = await http.get("/admin/audit")
+    actions = re.findall(r'<td><span class="pill">([a-z.]+)</span>', audit.text)
+    assert [
+        "account.password",
+        "account.token",
+        "account.unlock",
+        "account.lock",
+        "account.topup",
+        "account.create",
+        "login",
+    ] == actions
+    async with web.client() as http:
+        await web.login(http, "lk", "shop", "new-pass-2")
+
+
+async def test_moderation_approve_and_reject(web: Web) -> None:
+    """Pending requests are listed with their details (escaped); approve makes the name
+    usable, reject stores the comment the client then sees."""
+    client_pw = await web.account("alice")
+    op_pw = await web.operator("root")
+    async with web.client() as http:
+        csrf = await web.login(http, "lk", "alice", client_pw)
+        for name in ("GoodName", "BadName"):
+            await http.post(
+                "/lk/senders",
+                data={"csrf": csrf, "name": name, "name_counterparty": "<b>ACME</b>"},
+                files={"document": ("a.pdf", b"%PDF", "application/pdf")},
+            )
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "root", op_pw)
+        r = await http.get("/admin/moderation")
+        assert "&lt;b&gt;ACME&lt;/b&gt;" in r.text and "<b>ACME</b>" not in r.text
+        doc = re.search(r'href="(/admin/files/alice/\d+)"', r.text)
+        assert doc is not None
+        d = await http.get(doc.group(1))
+        assert (200, b"%PDF") == (d.status_code, d.content)
+        assert "attachment" in d.headers["content-disposition"]
+        await http.post(
+            "/admin/moderation",
+            data={"csrf": csrf, "login": "alice", "name": "GoodName", "action": "approve"},
+        )
+        await http.post(
+            "/admin/moderation",
+            data={
+                "csrf": csrf,
+                "login": "alice",
+                "name": "BadName",
+                "action": "reject",
+                "comment": "no letter",
+            },
+        )
+    listing = {s.name: s for s in await web.runtime.extras["senders"].list("alice")}
+    assert "completed" == listing["GoodName"].state.value
+    assert "rejected" == listing["BadName"].state.value
+    async with web.client() as http:
+        await web.login(http, "lk", "alice", client_pw)
+        r = await http.get("/lk/senders")
+        assert "no letter" in r.text
+
+
+async def test_live_panel(web: Web) -> None:
+    """The live page shows the queue by state and refreshes itself by htmx polling."""
+    op_pw = await web.operator("root")
+    async with web.client() as http:
+        await web.login(http, "admin", "root", op_pw)
+        page = await http.get("/admin/")
+        assert 'hx-get="/admin/live/panel"' in page.text and "every 2s" in page.text
+        panel = await http.get("/admin/live/panel")
+    assert "queued" in panel.text and "scheduled" in panel.text
