@@ -88,6 +88,8 @@ class HistoryFilter:
     def __post_init__(self) -> None:
         if len(self.phone) > 20 or len(self.sender) > 64 or len(self.campaign) > 128:
             raise ValueError("filter value too long")
+        if self.phone and not self.phone.isdigit():
+            raise ValueError("phone filter must be digits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +180,26 @@ class CabinetQueries(Protocol):
         ...
 
 
+#: Days older than this are settled: every message of theirs is final (validity periods
+#: are shorter), so their counts never change again and are kept in memory once read.
+SETTLED_AFTER: Final = timedelta(days=3)
+_MAX_SETTLED: Final = 200_000
+
+
 class CabinetService:
-    def __init__(self, queries: CabinetQueries, accounts: AccountStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        queries: CabinetQueries,
+        accounts: AccountStore,
+        clock: Clock,
+        settled_after: timedelta = SETTLED_AFTER,
+    ) -> None:
         self._q = queries
         self._accounts = accounts
         self._clock = clock
+        self._settled_after = settled_after
+        # (account id, day) -> that settled day's stats (None: no message that day)
+        self._settled: dict[tuple[int, date], DayStats | None] = {}
 
     async def account(self, account_id: int) -> Account | None:
         """The account as stored now (balance, lock, language), for each page."""
@@ -211,8 +228,25 @@ class CabinetService:
         return await self._q.detail(account.id, message_id)
 
     async def daily(self, account: Account, days: int = 30) -> list[DayStats]:
-        today = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        return await self._q.daily(account.id, today - timedelta(days=days - 1))
+        """Per UTC day over the last ``days`` days. Settled days are read from the database
+        once per process and then served from memory; recent days are always read."""
+        midnight = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        first = midnight - timedelta(days=days - 1)
+        settled_until = midnight - self._settled_after  # days before this one are settled
+        wanted = [(first + timedelta(days=i)).date() for i in range(days)]
+        old = [d for d in wanted if d < settled_until.date()]
+        known = all((account.id, d) in self._settled for d in old)
+        since = settled_until if known and old else first
+        fresh = await self._q.daily(account.id, max(since, first))
+        by_day = {s.day: s for s in fresh}
+        if not known:
+            if len(self._settled) > _MAX_SETTLED:
+                self._settled.clear()
+            for d in old:
+                self._settled[account.id, d] = by_day.get(d)
+        out = [s for d in old if (s := self._settled.get((account.id, d))) is not None]
+        out += [s for s in fresh if s.day >= settled_until.date()]
+        return out
 
     async def statement(
         self, account: Account, before: int | None = None, limit: int = PAGE_SIZE

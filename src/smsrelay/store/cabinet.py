@@ -88,8 +88,8 @@ class SqlCabinetQueries:
             q = q.where(m.c.created_at < flt.until)
         if flt.group is not None:
             q = q.where(m.c.status.in_([s.value for s in statuses_of(flt.group)]))
-        if flt.phone:
-            q = q.where(m.c.phone.like(_like_escape(flt.phone) + "%", escape="\\"))
+        if flt.phone:  # digits only: a prefix is the range [p, p + ":") (":" follows "9")
+            q = q.where(m.c.phone >= flt.phone, m.c.phone < flt.phone + ":")
         if flt.sender:
             q = q.where(m.c.sender == flt.sender)
         if flt.campaign:

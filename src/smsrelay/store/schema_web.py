@@ -5,7 +5,8 @@ and the two ``messages`` indexes the cabinet's pages need.
 * ``web_sessions``: server-side sessions; ``key`` is the SHA-256 of the cookie's session id.
 * ``audit_log``: one row per operator action.
 * ``messages(account_id, id)``: history pages by keyset, newest first, per account;
-  ``messages(account_id, created_at)``: the overview's per-day counts of one account.
+  ``messages(account_id, created_at)``: the overview's per-day counts of one account;
+  ``messages(account_id, phone)``: history filtered by a phone number or its prefix.
 """
 
 from __future__ import annotations
@@ -54,3 +55,4 @@ audit_log = Table(
 
 Index("ix_messages_account_id_id", messages.c.account_id, messages.c.id)
 Index("ix_messages_account_id_created_at", messages.c.account_id, messages.c.created_at)
+Index("ix_messages_account_id_phone", messages.c.account_id, messages.c.phone)

@@ -61,9 +61,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_messages_account_id_id", "messages", ["account_id", "id"])
     op.create_index("ix_messages_account_id_created_at", "messages", ["account_id", "created_at"])
+    op.create_index("ix_messages_account_id_phone", "messages", ["account_id", "phone"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_account_id_phone", "messages")
     op.drop_index("ix_messages_account_id_created_at", "messages")
     op.drop_index("ix_messages_account_id_id", "messages")
     op.drop_table("audit_log")
