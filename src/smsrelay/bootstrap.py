@@ -433,6 +433,10 @@ def _web_routes(
         clock=clock,
         registration=extras.get("registration"),
         reseller=extras.get("reseller"),
+        stop_list=extras["xml_data"].stop_list,
+        scheduled=extras["xml_data"].scheduled,
+        inbound=extras.get("inbound"),
+        webhooks=extras.get("webhooks"),
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),

@@ -37,6 +37,11 @@ async def test_no_page_or_export_shows_another_accounts_data(web: Web) -> None:
             "/lk/statement.csv",
             "/lk/senders",
             "/lk/settings",
+            "/lk/stop-list",
+            "/lk/scheduled",
+            "/lk/incoming",
+            "/lk/webhook",
+            "/lk/clients",
         ]
         for path in pages:
             r = await http.get(path)

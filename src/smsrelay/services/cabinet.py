@@ -24,6 +24,7 @@ from .ports import AccountStore
 __all__ = [
     "CabinetQueries",
     "CabinetService",
+    "Child",
     "DayStats",
     "HistoryFilter",
     "HistoryPage",
@@ -160,6 +161,16 @@ class StatementRow:
     message_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A reseller's sub-account as the cabinet lists it."""
+
+    id: int
+    login: str
+    balance: Money
+    locked: bool
+
+
 class CabinetQueries(Protocol):
     async def history(
         self, account_id: int, flt: HistoryFilter, before: int | None, limit: int
@@ -177,6 +188,10 @@ class CabinetQueries(Protocol):
         self, account_id: int, before: int | None, limit: int
     ) -> list[StatementRow]:
         """Newest first; ``balance_after`` is the running balance after each movement."""
+        ...
+
+    async def children(self, parent_id: int) -> list[Child]:
+        """A reseller's sub-accounts with their balances and 30-day message counts."""
         ...
 
 
@@ -252,6 +267,9 @@ class CabinetService:
         self, account: Account, before: int | None = None, limit: int = PAGE_SIZE
     ) -> list[StatementRow]:
         return await self._q.statement(account.id, before, limit)
+
+    async def children(self, account: Account) -> list[Child]:
+        return await self._q.children(account.id)
 
     async def statement_all(self, account: Account) -> AsyncIterator[StatementRow]:
         before: int | None = None

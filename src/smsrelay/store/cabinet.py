@@ -16,6 +16,7 @@ from sqlalchemy import Select, String, cast, func, or_, select, update
 from ..domain.money import Money
 from ..domain.status import MessageStatus
 from ..services.cabinet import (
+    Child,
     DayStats,
     HistoryFilter,
     HistoryRow,
@@ -224,6 +225,19 @@ class SqlCabinetQueries:
             )
             after -= int(r.amount_micros)
         return out
+
+    async def children(self, parent_id: int) -> list[Child]:
+        q = (
+            select(accounts.c.id, accounts.c.login, accounts.c.balance_micros, accounts.c.locked)
+            .where(accounts.c.parent_id == parent_id)
+            .order_by(accounts.c.login)
+            .limit(1000)
+        )
+        async with self._db.read() as conn:
+            rows = (await conn.execute(q)).all()
+        return [
+            Child(int(r.id), r.login, Money(int(r.balance_micros)), bool(r.locked)) for r in rows
+        ]
 
 
 class SqlConsoleQueries:

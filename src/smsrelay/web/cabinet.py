@@ -461,7 +461,10 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                         notice = "Password changed"
         return render(ctx, "lk/settings.html", "settings", notice=notice, error=error, token=token)
 
+    from .cabinet_more import more_cabinet_routes
+
     return [
+        *more_cabinet_routes(web, page, render),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/lang", set_lang, methods=["POST"]),

@@ -33,7 +33,11 @@ class WebServices:
     prices: Callable[[], Awaitable[PriceList]]
     clock: Clock
     registration: Any = None  # services.registration.RegistrationService (activation)
-    reseller: Any = None
+    reseller: Any = None  # services.reseller.ResellerService
+    stop_list: Any = None  # services.stoplist.StopListService
+    scheduled: Any = None  # services.scheduled.ScheduledService
+    inbound: Any = None  # services.inbound.InboundService
+    webhooks: Any = None  # services.webhooks.WebhookService
 
 
 @dataclass(frozen=True, slots=True)
