@@ -437,6 +437,7 @@ def _web_routes(
         scheduled=extras["xml_data"].scheduled,
         inbound=extras.get("inbound"),
         webhooks=extras.get("webhooks"),
+        routing=extras.get("routing_admin"),
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),

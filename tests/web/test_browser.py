@@ -136,6 +136,9 @@ async def test_client_and_operator_in_a_browser(
     await shoot(page, "lk-statement")
     await page.click("nav a[href='/lk/settings']")
     await shoot(page, "lk-settings")
+    for name in ("scheduled", "incoming", "stop-list", "clients", "webhook"):
+        await page.click(f"nav a[href='/lk/{name}']")
+        await shoot(page, f"lk-{name}")
 
     # request a sender with a document
     await page.click("nav a[href='/lk/senders']")
@@ -172,6 +175,13 @@ async def test_client_and_operator_in_a_browser(
     await op.click("form:has(input[value=topup]) button")
     await expect(op.locator("#acc-balance")).to_contain_text("348.00")
     await shoot(op, "admin-account")
+
+    await op.click("nav a[href='/admin/routing']")
+    await expect(op.locator("h1")).to_have_text("Операторы и маршруты")
+    await shoot(op, "admin-routing")
+    await op.click("nav a[href='/admin/reports']")
+    await expect(op.locator("#report")).to_contain_text("Итого")
+    await shoot(op, "admin-reports")
 
     await op.click("nav a[href='/admin/audit']")
     await expect(op.locator("#audit")).to_contain_text("sender.approve")

@@ -102,3 +102,77 @@ async def test_live_panel(web: Web) -> None:
         assert 'hx-get="/admin/live/panel"' in page.text and "every 2s" in page.text
         panel = await http.get("/admin/live/panel")
     assert "queued" in panel.text and "scheduled" in panel.text
+
+
+async def test_carriers_and_routes_are_editable_and_audited(web: Web) -> None:
+    """A connector, a route and a list price added from the console are in the routing
+    configuration the engine reloads; a bad value is refused with a message."""
+    op_pw = await web.operator("root")
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "root", op_pw)
+        r = await http.post(
+            "/admin/routing",
+            data={
+                "csrf": csrf,
+                "action": "connector",
+                "name": "main",
+                "host": "127.0.0.1",
+                "port": "2775",
+                "system_id": "sys",
+                "password": "pw",
+                "window": "50",
+            },
+        )
+        assert "Сохранено" in r.text
+        r = await http.post(
+            "/admin/routing",
+            data={"csrf": csrf, "action": "route", "prefix": "7", "connectors": "main"},
+        )
+        assert 'class="mono">7</td><td>main' in r.text
+        r = await http.post(
+            "/admin/routing",
+            data={"csrf": csrf, "action": "route", "prefix": "8", "connectors": "nosuch"},
+        )
+        assert "no connector named" in r.text
+        await http.post(
+            "/admin/routing",
+            data={"csrf": csrf, "action": "price", "prefix": "375", "area": "BY", "price": "2.5"},
+        )
+        audit = await http.get("/admin/audit")
+    config = await web.runtime.extras["routing_admin"].config()
+    assert (["main"], [("7", ("main",))]) == (
+        [c.name for c in config.connectors],
+        [(r.prefix, r.connectors) for r in config.routes],
+    )
+    prices = await web.runtime.stores.accounts.price_list()
+    entry = prices.lookup("375291234567")
+    assert entry is not None and "BY" == entry.area
+    for action in ("connector.put", "route.put", "price.set"):
+        assert action in audit.text
+
+
+async def test_reports_by_day_account_area_and_connector(web_db: Web) -> None:
+    """Traffic and revenue grouped four ways, on both databases; the CSV has the same rows."""
+    web = web_db
+    from smsrelay.services.commands import SendItem, SendRecipient
+
+    await web.account("alice", balance="100", any_sender=True)
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None
+    phones = ["79001234567", "79001234568", "380501112233"]
+    await web.runtime.platform.send(
+        record.account,
+        [SendItem(recipients=[SendRecipient(p) for p in phones], sender="S", text="x")],
+    )
+    op_pw = await web.operator("root")
+    async with web.client() as http:
+        await web.login(http, "admin", "root", op_pw)
+        by_area = await http.get("/admin/reports?by=area")
+        by_account = await http.get("/admin/reports?by=account")
+        by_day = await http.get("/admin/reports?by=day")
+        csv_text = (await http.get("/admin/reports.csv?by=area")).text
+    assert re.search(r"<td>Russia</td><td class=\"num\">2</td>", by_area.text)
+    assert re.search(r"<td>Ukraine</td><td class=\"num\">1</td>", by_area.text)
+    assert re.search(r"<td>alice</td><td class=\"num\">3</td>", by_account.text)
+    assert web.clock.now().date().isoformat() in by_day.text
+    assert "Russia,2,2,0,2.00" in csv_text and "Ukraine,1,1,0,2.00" in csv_text

@@ -18,14 +18,17 @@ from typing import Protocol
 
 from ..clock import Clock
 from ..domain.money import Money
+from ..domain.pricing import PriceList
 from .auth import hash_password, new_token
 
 __all__ = [
+    "REPORT_GROUPS",
     "AccountSummary",
     "ConnectorStatus",
     "ConsoleQueries",
     "ConsoleService",
     "LiveSnapshot",
+    "ReportRow",
 ]
 
 
@@ -67,6 +70,20 @@ class LiveSnapshot:
     connectors: list[ConnectorStatus] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """Traffic and money of one group (a day, an account, an area or a connector)."""
+
+    key: str
+    messages: int
+    parts: int
+    delivered: int
+    revenue: Money  # list price × parts of messages not refused or cancelled
+
+
+REPORT_GROUPS = ("day", "account", "area", "connector")
+
+
 class ConsoleQueries(Protocol):
     async def newest_message_id(self) -> int: ...
     async def queue_depth(self) -> dict[str, int]:
@@ -77,6 +94,10 @@ class ConsoleQueries(Protocol):
     async def search_accounts(self, text: str, limit: int) -> list[AccountSummary]: ...
     async def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
     async def set_token(self, account_id: int, token: str) -> None: ...
+    async def report(self, since: datetime, until: datetime, group: str) -> list[ReportRow]:
+        """Messages created in [since, until) grouped by ``day``, ``account`` (login),
+        ``connector`` or ``prefix4`` (the phone's first four digits)."""
+        ...
 
 
 ConnectorSource = Callable[[], Sequence[ConnectorStatus]]
@@ -118,6 +139,30 @@ class ConsoleService:
 
     async def search_accounts(self, text: str = "", limit: int = 100) -> list[AccountSummary]:
         return await self._q.search_accounts(text.strip()[:64], limit)
+
+    async def report(
+        self, since: datetime, until: datetime, group: str, prices: PriceList | None = None
+    ) -> list[ReportRow]:
+        """The report by ``group`` (one of :data:`REPORT_GROUPS`); areas come from the list
+        prices' longest prefix of each number's first four digits."""
+        if group not in REPORT_GROUPS:
+            raise ValueError(f"unknown report group {group!r}")
+        if group != "area":
+            return await self._q.report(since, until, group)
+        rows = await self._q.report(since, until, "prefix4")
+        merged: dict[str, list[int]] = {}
+        for r in rows:
+            entry = prices.lookup(r.key) if prices is not None else None
+            area = entry.area if entry is not None else "?"
+            acc = merged.setdefault(area, [0, 0, 0, 0])
+            acc[0] += r.messages
+            acc[1] += r.parts
+            acc[2] += r.delivered
+            acc[3] += r.revenue.micros
+        return [
+            ReportRow(area, m, p, d, Money(v))
+            for area, (m, p, d, v) in sorted(merged.items(), key=lambda kv: -kv[1][3])
+        ]
 
     async def reset_password(self, account_id: int, password: str) -> None:
         if len(password) < 6:

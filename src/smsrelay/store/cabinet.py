@@ -11,7 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select, update
+from sqlalchemy import Select, String, case, cast, func, or_, select, update
 
 from ..domain.money import Money
 from ..domain.status import MessageStatus
@@ -27,7 +27,7 @@ from ..services.cabinet import (
     group_of,
     statuses_of,
 )
-from ..services.console import AccountSummary
+from ..services.console import AccountSummary, ReportRow
 from .database import Database
 from .schema import accounts, ledger, message_parts, messages
 from .schema_webhooks import webhook_outbox
@@ -283,6 +283,50 @@ class SqlConsoleQueries:
                 any_sender=bool(r.any_sender),
                 parent_login=r.parent_login,
                 created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+    async def report(self, since: datetime, until: datetime, group: str) -> list[ReportRow]:
+        if group == "day":
+            key: Any = (
+                cast(func.date(func.timezone("UTC", m.c.created_at)), String)
+                if self._db.dialect == "postgresql"
+                else func.substr(m.c.created_at, 1, 10)
+            )
+        elif group == "account":
+            key = accounts.c.login
+        elif group == "connector":
+            key = func.coalesce(m.c.connector, "")
+        elif group == "prefix4":
+            key = func.substr(m.c.phone, 1, 4)
+        else:
+            raise ValueError(group)
+        charged = m.c.status.notin_(["rejected", "cancelled"])
+        delivered = m.c.status.in_(["delivered", "read"])
+        q = (
+            select(
+                key.label("key"),
+                func.count().label("n"),
+                func.sum(m.c.parts).label("parts"),
+                func.sum(case((delivered, 1), else_=0)).label("delivered"),
+                func.sum(case((charged, m.c.parts * m.c.price_micros), else_=0)).label("revenue"),
+            )
+            .select_from(m.join(accounts, accounts.c.id == m.c.account_id))
+            .where(m.c.created_at >= since, m.c.created_at < until)
+            .group_by(key)
+            .order_by(key)
+            .limit(10_000)
+        )
+        async with self._db.read() as conn:
+            rows = (await conn.execute(q)).all()
+        return [
+            ReportRow(
+                str(r.key)[:10] if group == "day" else str(r.key),
+                int(r.n),
+                int(r.parts or 0),
+                int(r.delivered or 0),
+                Money(int(r.revenue or 0)),
             )
             for r in rows
         ]

@@ -290,7 +290,10 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
             next_before=entries[-1].id if more else None,
         )
 
+    from .console_more import more_console_routes
+
     return [
+        *more_console_routes(web, page, render, audit),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/lang", set_lang, methods=["POST"]),

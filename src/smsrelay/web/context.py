@@ -38,6 +38,7 @@ class WebServices:
     scheduled: Any = None  # services.scheduled.ScheduledService
     inbound: Any = None  # services.inbound.InboundService
     webhooks: Any = None  # services.webhooks.WebhookService
+    routing: Any = None  # services.routing.RoutingAdmin
 
 
 @dataclass(frozen=True, slots=True)
