@@ -176,3 +176,64 @@ async def test_reports_by_day_account_area_and_connector(web_db: Web) -> None:
     assert re.search(r"<td>alice</td><td class=\"num\">3</td>", by_account.text)
     assert web.clock.now().date().isoformat() in by_day.text
     assert "Russia,2,2,0,2.00" in csv_text and "Ukraine,1,1,0,2.00" in csv_text
+
+
+async def test_a_viewer_operator_may_look_but_not_change(web: Web) -> None:
+    await web.runtime.extras["web_access"].create_operator("eve", "viewer-pass-1", "viewer")
+    await web.account("alice")
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "eve", "viewer-pass-1")
+        assert 200 == (await http.get(f"/admin/accounts/{record.account.id}")).status_code
+        r = await http.post(
+            f"/admin/accounts/{record.account.id}",
+            data={"csrf": csrf, "action": "topup", "amount": "5"},
+        )
+        assert 403 == r.status_code
+        assert 303 == (await http.post("/admin/logout", data={"csrf": csrf})).status_code
+    again = await web.runtime.stores.accounts.get(record.account.id)
+    assert again is not None and "100" == again.balance.format()
+
+
+async def test_account_limit_and_activation(web: Web) -> None:
+    """A per-account limit goes to the routing configuration; a self-registered account is
+    listed as awaiting activation and activated from its page."""
+    from smsrelay.services.registration import RegistrationForm
+
+    op_pw = await web.operator("root")
+    await web.account("alice")
+    form = RegistrationForm.from_params(
+        {
+            "registration": "1",
+            "businessman": "fl",
+            "login": "selfreg",
+            "password": "selfreg-pass-1",
+            "name": "Иван Петров",
+            "city": "Москва",
+            "phone": "79001234567",
+            "e_mail": "ivan@example.com",
+            "address_facto": "ул. Ленина, д. 1, кв. 2",
+        }
+    )
+    problems = await web.runtime.extras["registration"].register(form)
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "root", op_pw)
+        alice = await web.runtime.stores.accounts.find_by_login("alice")
+        assert alice is not None
+        await http.post(
+            f"/admin/accounts/{alice.account.id}",
+            data={"csrf": csrf, "action": "limit", "parts_per_s": "25"},
+        )
+        listing = await http.get("/admin/accounts?q=selfreg")
+        assert "Ждёт активации" in listing.text
+        pending = re.search(r'href="/admin/accounts/(\d+)"><b>selfreg', listing.text)
+        assert pending is not None
+        page = await http.get(f"/admin/accounts/{pending.group(1)}")
+        assert "Активировать" in page.text
+        r = await http.post("/admin/accounts/activate", data={"csrf": csrf, "login": "selfreg"})
+        assert 303 == r.status_code
+        assert await web.runtime.stores.accounts.find_by_login("selfreg") is not None
+    config = await web.runtime.extras["routing_admin"].config()
+    assert [25.0] == [lim.parts_per_s for lim in config.limits]
+    assert [] == problems

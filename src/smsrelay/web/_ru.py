@@ -300,6 +300,8 @@ RU: dict[str, str] = {
     "Version": "Версия",
     "any": "любой",
     "via": "через",
+    "Limit, parts per second (0: none)": "Лимит, частей в секунду (0 — без лимита)",
+    "Set limit": "Задать лимит",
     # per-recipient refusals (RecipientError names, humanised)
     "Out of money": "Недостаточно средств",
     "Account locked ": "Аккаунт заблокирован",

@@ -7,6 +7,7 @@ Operators act through the same services as the CLI (``AdminService``, ``SenderRe
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,12 @@ from ..services.cabinet import HistoryFilter
 from ..services.senders import SenderError
 from ..services.web_access import Operator, SessionKind, WebSession
 from .context import WebContext
-from .pages import Page, PageContext, redirect
+from .pages import Handler, Page, PageContext, redirect
 from .security import OPERATOR, new_login_token
 
 __all__ = ["console_routes"]
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _client_ip(request: Request) -> str:
@@ -38,7 +41,26 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
     async def load(session: WebSession) -> Operator | None:
         return await svc.access.operator(session.subject_id)
 
-    page = Page(OPERATOR, SessionKind.OPERATOR, web.signer, svc.access.session, load)
+    base_page = Page(OPERATOR, SessionKind.OPERATOR, web.signer, svc.access.session, load)
+
+    def page(handler: Handler) -> Endpoint:
+        """A console page; a ``viewer`` operator may look but change nothing."""
+
+        async def checked(ctx: PageContext) -> Response:
+            read_only = ctx.subject.role != "admin"
+            if (
+                read_only
+                and ctx.request.method != "GET"
+                and ctx.request.url.path
+                not in (
+                    "/admin/logout",
+                    "/admin/lang",
+                )
+            ):
+                return Response("this operator may only look", status_code=403)
+            return await handler(ctx)
+
+        return base_page(checked)
 
     def render(ctx: PageContext, template: str, active: str, **values: Any) -> Response:
         return r.render(
@@ -183,6 +205,12 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
                     await svc.console.reset_password(acc.id, str(ctx.form.get("password", "")))
                     await audit(ctx, "account.password", acc.login)
                     notice = "Password changed"
+                elif action == "limit":
+                    raw = str(ctx.form.get("parts_per_s", "0")).strip() or "0"
+                    pps = float(raw)
+                    await svc.routing.set_limit(acc.login, pps if pps > 0 else None)
+                    await audit(ctx, "account.limit", acc.login, raw)
+                    notice = "Saved"
                 elif action == "token":
                     token = await svc.console.rotate_token(acc.id)
                     await audit(ctx, "account.token", acc.login)
