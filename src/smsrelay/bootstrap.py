@@ -501,10 +501,7 @@ async def ensure_first_operator(settings: Settings, stores: Stores) -> str | Non
     if await access.count_operators() == 0:
         password = secrets.token_urlsafe(12)
         await access.create_operator("admin", password)
-        text = (
-            f"operator console http://{settings.host}:{settings.port}/admin/\n"
-            f"  operator: admin\n  password: {password}\n"
-        )
+        text = f"console operator (role admin)\n  login:    admin\n  password: {password}\n"
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:

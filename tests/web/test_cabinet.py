@@ -161,3 +161,33 @@ async def test_statement_running_balance_and_language_switch(web: Web) -> None:
         await http.post("/lk/lang", data={"csrf": csrf, "lang": "en", "back": "/lk/statement"})
         r = await http.get("/lk/statement")
         assert "Money movements" in r.text
+
+
+async def test_send_viber_to_sms_cascade_with_a_validity(web: Web) -> None:
+    """The Send page's channel choice reaches acceptance: a Viber→SMS cascade is accepted
+    (priced as Viber) and stored on the Viber channel with the validity given."""
+    from smsrelay.domain.messages import Channel
+    from smsrelay.store.cabinet import SqlCabinetQueries
+
+    await web.runtime.admin.set_price("7", Money.parse("0.5"), "Russia", Channel.VIBER)
+    password = await web.account("alice", any_sender=True)
+    async with web.client() as http:
+        csrf = await web.login(http, "lk", "alice", password)
+        r = await http.post(
+            "/lk/send",
+            data={
+                "csrf": csrf,
+                "phones": "79001234567",
+                "text": "hello",
+                "sender": "Shop",
+                "channel": "cascade",
+                "valid_until": "2099-01-01T10:00",
+            },
+        )
+    assert "Принято: 1 / 1" in r.text
+    [id_sms] = [int(x) for x in re.findall(r"/lk/history/(\d+)", r.text)]
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None
+    detail = await SqlCabinetQueries(web.runtime.stores.db).detail(record.account.id, id_sms)
+    assert detail is not None
+    assert "viber" == detail.row.channel

@@ -71,6 +71,7 @@ async def serve_forever(settings: Settings) -> None:
                 click.echo(demo.rstrip())
                 click.echo(f"client cabinet http://{settings.host}:{port}/lk/ (login demo)")
             if operator:
+                click.echo(f"operator console http://{settings.host}:{port}/admin/")
                 click.echo(operator.rstrip())
             sys.stdout.flush()
         await serving

@@ -302,6 +302,8 @@ RU: dict[str, str] = {
     "via": "через",
     "Limit, parts per second (0: none)": "Лимит, частей в секунду (0 — без лимита)",
     "Set limit": "Задать лимит",
+    "Channel": "Канал",
+    "Valid until (your time)": "Действует до (ваше время)",
     # per-recipient refusals (RecipientError names, humanised)
     "Out of money": "Недостаточно средств",
     "Account locked ": "Аккаунт заблокирован",

@@ -189,13 +189,25 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
             f = ctx.form
             values["form"] = {
                 k: str(f.get(k, ""))[:5000]
-                for k in ("phones", "text", "sender", "campaign", "time_send")
+                for k in (
+                    "phones",
+                    "text",
+                    "sender",
+                    "campaign",
+                    "time_send",
+                    "valid_until",
+                    "channel",
+                )
             }
             recipients = parse_recipients(str(f.get("phones", ""))[:400_000])
             text = str(f.get("text", ""))[:5000]
             sender = str(f.get("sender", ""))[:32]
             campaign = str(f.get("campaign", "")).strip()[:128]
             when = parse_local(str(f.get("time_send", "")))
+            valid = parse_local(str(f.get("valid_until", "")))
+            channel_word = str(f.get("channel", "sms"))
+            channel = Channel.VIBER if channel_word in ("viber", "cascade") else Channel.SMS
+            fallback = Channel.SMS if channel_word == "cascade" else None
             if not recipients.phones:
                 values["error"] = "Enter at least one phone number"
             elif not text.strip():
@@ -204,9 +216,19 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                 values["error"] = "Too many recipients in one send (10,000 at most)"
             else:
                 item = SendItem(
-                    recipients=[SendRecipient(phone=p, time_send=when) for p in recipients.phones],
+                    recipients=[
+                        SendRecipient(
+                            phone=p,
+                            time_send=when,
+                            validity_period=valid if channel is Channel.SMS else None,
+                            validity_period_viber=valid if channel is Channel.VIBER else None,
+                        )
+                        for p in recipients.phones
+                    ],
                     sender=sender or None,
                     text=text,
+                    channel=channel,
+                    fallback=fallback,
                     extra={"campaign": campaign} if campaign else {},
                 )
                 try:
