@@ -114,3 +114,17 @@ async def test_reseller_sees_and_credits_its_sub_accounts_only(web: Web) -> None
         child.account.balance,
         stranger.account.balance,
     )
+
+
+async def test_time_zone_setting_moves_every_shown_time(web: Web) -> None:
+    """Setting the zone to Moscow+4 stores it for the account (X18 uses the same column)."""
+    password = await web.account("alice")
+    async with web.client() as http:
+        csrf = await web.login(http, "lk", "alice", password)
+        r = await http.post("/lk/settings", data={"csrf": csrf, "action": "tz", "tz": "4"})
+        assert "Часовой пояс изменён" in r.text
+        assert '<option value="4" selected>' in r.text
+        bad = await http.post("/lk/settings", data={"csrf": csrf, "action": "tz", "tz": "40"})
+        assert "Выберите часовой пояс из списка" in bad.text
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None and 4 == record.account.tz_offset_hours

@@ -82,6 +82,8 @@ class ReportRow:
 
 
 REPORT_GROUPS = ("day", "account", "area", "connector")
+#: Hours from Moscow an account's zone may be (UTC-12 .. UTC+14), as the CLI allows.
+MIN_TZ_OFFSET, MAX_TZ_OFFSET = -15, 11
 
 
 class ConsoleQueries(Protocol):
@@ -94,6 +96,7 @@ class ConsoleQueries(Protocol):
     async def search_accounts(self, text: str, limit: int) -> list[AccountSummary]: ...
     async def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
     async def set_token(self, account_id: int, token: str) -> None: ...
+    async def set_tz_offset(self, account_id: int, hours: int) -> None: ...
     async def report(self, since: datetime, until: datetime, group: str) -> list[ReportRow]:
         """Messages created in [since, until) grouped by ``day``, ``account`` (login),
         ``connector`` or ``prefix4`` (the phone's first four digits)."""
@@ -170,6 +173,12 @@ class ConsoleService:
         await self._q.set_password_hash(
             account_id, await asyncio.to_thread(hash_password, password)
         )
+
+    async def set_time_zone(self, account_id: int, hours_from_moscow: int) -> None:
+        """The account's zone as whole hours from Moscow (X18), as ``account timezone``."""
+        if not MIN_TZ_OFFSET <= hours_from_moscow <= MAX_TZ_OFFSET:
+            raise ValueError("time zone out of range")
+        await self._q.set_tz_offset(account_id, hours_from_moscow)
 
     async def rotate_token(self, account_id: int) -> str:
         token = new_token()

@@ -344,3 +344,9 @@ class SqlConsoleQueries:
             await conn.execute(
                 update(accounts).where(accounts.c.id == account_id).values(token=token)
             )
+
+    async def set_tz_offset(self, account_id: int, hours: int) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(accounts).where(accounts.c.id == account_id).values(tz_offset_hours=hours)
+            )

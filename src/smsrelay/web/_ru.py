@@ -304,6 +304,11 @@ RU: dict[str, str] = {
     "Set limit": "Задать лимит",
     "Channel": "Канал",
     "Valid until (your time)": "Действует до (ваше время)",
+    "Choose a time zone from the list": "Выберите часовой пояс из списка",
+    "Time zone changed": "Часовой пояс изменён",
+    "Times on every page and in exports, and scheduled sending, use it": (
+        "В нём показано время на всех страницах и в выгрузках, и в нём задаётся отложенная отправка"
+    ),
     # per-recipient refusals (RecipientError names, humanised)
     "Out of money": "Недостаточно средств",
     "Account locked ": "Аккаунт заблокирован",

@@ -466,6 +466,15 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
             if action == "rotate_token":
                 token = await svc.console.rotate_token(account.id)
                 notice = "A new API token was issued; the old one no longer works"
+            elif action == "tz":
+                raw = str(ctx.form.get("tz", "0")).strip()
+                try:
+                    await svc.console.set_time_zone(account.id, int(raw))
+                except ValueError:
+                    error = "Choose a time zone from the list"
+                else:
+                    notice = "Time zone changed"
+                    ctx.subject = await svc.cabinet.account(account.id) or account
             elif action == "password":
                 current = str(ctx.form.get("current", ""))[:256]
                 new = str(ctx.form.get("new", ""))[:256]
