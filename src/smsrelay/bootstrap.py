@@ -438,6 +438,7 @@ def _web_routes(
         inbound=extras.get("inbound"),
         webhooks=extras.get("webhooks"),
         routing=extras.get("routing_admin"),
+        bases=extras["xml_data"].bases,
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),

@@ -27,7 +27,13 @@ def test_every_template_text_has_a_russian_translation() -> None:
 
 def test_code_texts_have_russian() -> None:
     used: set[str] = set()
-    for name in ("cabinet.py", "console.py", "cabinet_more.py", "console_more.py"):
+    for name in (
+        "cabinet.py",
+        "console.py",
+        "cabinet_more.py",
+        "console_more.py",
+        "bases_pages.py",
+    ):
         text = (TEMPLATES.parent / name).read_text()
         used |= set(re.findall(r"""(?:notice|error|\["error"\]) = "([^"]+)\"""", text))
         used |= set(re.findall(r"""StatusGroup\.\w+: "([^"]+)\"""", text))

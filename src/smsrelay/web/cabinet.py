@@ -492,10 +492,12 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                         notice = "Password changed"
         return render(ctx, "lk/settings.html", "settings", notice=notice, error=error, token=token)
 
+    from .bases_pages import bases_routes
     from .cabinet_more import more_cabinet_routes
 
     return [
         *more_cabinet_routes(web, page, render),
+        *bases_routes(web, page, render),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/lang", set_lang, methods=["POST"]),

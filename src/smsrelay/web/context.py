@@ -39,6 +39,7 @@ class WebServices:
     inbound: Any = None  # services.inbound.InboundService
     webhooks: Any = None  # services.webhooks.WebhookService
     routing: Any = None  # services.routing.RoutingAdmin
+    bases: Any = None  # services.bases.BasesService
 
 
 @dataclass(frozen=True, slots=True)
