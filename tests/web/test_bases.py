@@ -83,3 +83,26 @@ async def test_another_accounts_base_and_file_are_out_of_reach(web: Web) -> None
         )
         assert "Ничего не импортировано" in r.text
         assert "База пуста" in r.text
+
+
+async def test_send_to_a_base_and_pasted_numbers_without_repeats(web: Web) -> None:
+    password = await web.account("alice", any_sender=True)
+    async with web.client() as http:
+        csrf = await web.login(http, "lk", "alice", password)
+        r = await http.post("/lk/bases", data={"csrf": csrf, "name": "B"})
+        base = re.search(r'href="/lk/bases/(\d+)"', r.text).group(1)  # type: ignore[union-attr]
+        await http.post(
+            f"/lk/bases/{base}",
+            data={"csrf": csrf, "action": "paste", "phones": "79001234567 79001234568"},
+        )
+        est = await http.post(
+            "/lk/send/estimate",
+            data={"phones": "79001234567", "base": base, "text": "hi"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert "получателей: <b>2</b>" in est.text
+        r = await http.post(
+            "/lk/send",
+            data={"csrf": csrf, "base": base, "phones": "79001234567", "text": "hi", "sender": "S"},
+        )
+    assert "Принято: 2 / 2" in r.text

@@ -343,6 +343,8 @@ RU: dict[str, str] = {
     "addition_3": "доп. 3",
     "addition_4": "доп. 4",
     "addition_5": "доп. 5",
+    "Subscriber base": "База абонентов",
+    "…and/or a subscriber base": "…и/или база абонентов",
     # per-recipient refusals (RecipientError names, humanised)
     "Out of money": "Недостаточно средств",
     "Account locked ": "Аккаунт заблокирован",

@@ -180,16 +180,36 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
         listing = await svc.senders.listing(account)
         return [s.name for s in listing if s.state.value == "completed"]
 
+    async def _base_phones(account: Account, base_id: int) -> list[str]:
+        """Every number of one of the account's bases (at most 10,000: one send's bound)."""
+        phones: list[str] = []
+        for number in range(1, 101):
+            found = await svc.bases.phone_page(account, base_id, number, None)
+            if found is None:
+                break
+            phones += [s.phone for s in found.subscribers]
+            if number >= found.num_pages:
+                break
+        return phones
+
     @page
     async def send(ctx: PageContext) -> Response:
         account: Account = ctx.subject
         senders = await _senders(account)
-        values: dict[str, Any] = {"senders": senders, "results": None, "form": {}, "error": ""}
+        bases = await svc.bases.list_bases(account) if svc.bases is not None else []
+        values: dict[str, Any] = {
+            "senders": senders,
+            "bases": bases,
+            "results": None,
+            "form": {},
+            "error": "",
+        }
         if ctx.request.method == "POST":
             f = ctx.form
             values["form"] = {
                 k: str(f.get(k, ""))[:5000]
                 for k in (
+                    "base",
                     "phones",
                     "text",
                     "sender",
@@ -199,7 +219,11 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     "channel",
                 )
             }
-            recipients = parse_recipients(str(f.get("phones", ""))[:400_000])
+            pasted = str(f.get("phones", ""))[:400_000]
+            base_raw = str(f.get("base", ""))
+            if base_raw.isdigit() and svc.bases is not None:
+                pasted += "\n" + "\n".join(await _base_phones(account, int(base_raw)))
+            recipients = parse_recipients(pasted)
             text = str(f.get("text", ""))[:5000]
             sender = str(f.get("sender", ""))[:32]
             campaign = str(f.get("campaign", "")).strip()[:128]
@@ -244,7 +268,11 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
 
     @page
     async def send_estimate(ctx: PageContext) -> Response:
-        recipients = parse_recipients(str(ctx.form.get("phones", ""))[:400_000])
+        pasted = str(ctx.form.get("phones", ""))[:400_000]
+        base_raw = str(ctx.form.get("base", ""))
+        if base_raw.isdigit() and svc.bases is not None:
+            pasted += "\n" + "\n".join(await _base_phones(ctx.subject, int(base_raw)))
+        recipients = parse_recipients(pasted)
         text = str(ctx.form.get("text", ""))[:5000]
         prices = await svc.prices()
         est = estimate(text, recipients.phones, prices)
