@@ -377,17 +377,26 @@ def _web_secret(settings: Settings) -> bytes:
     return secret
 
 
-def _connector_statuses(connectors: list[SmppConnector]) -> Callable[[], list[Any]]:
+def _connector_statuses(connectors: list[SmppConnector], clock: Clock) -> Callable[[], list[Any]]:
     from .services.console import ConnectorStatus
+
+    seen: dict[int, tuple[str, Any]] = {}  # id(connector) -> (state, first seen in it)
 
     def read() -> list[Any]:
         out = []
+        now = clock.now()
+        alive = {id(c) for c in connectors}
+        for gone in [k for k in seen if k not in alive]:
+            del seen[gone]
         for c in list(connectors):
             stats = c.stats()
+            state = c.state.value
+            if seen.get(id(c), ("", None))[0] != state:
+                seen[id(c)] = (state, now)
             out.append(
                 ConnectorStatus(
                     name=c.name,
-                    state=c.state.value,
+                    state=state,
                     ready=c.ready,
                     window=c.config.window,
                     in_flight=stats.get("in_flight", 0),
@@ -395,6 +404,7 @@ def _connector_statuses(connectors: list[SmppConnector]) -> Callable[[], list[An
                     receipts=stats.get("receipts", 0),
                     reconnects=stats.get("reconnects", 0),
                     host=f"{c.config.host}:{c.config.port}",
+                    since=seen[id(c)][1],
                 )
             )
         return out
@@ -423,7 +433,7 @@ def _web_routes(
         access=access,
         cabinet=CabinetService(SqlCabinetQueries(stores.db), stores.accounts, clock),
         console=ConsoleService(
-            SqlConsoleQueries(stores.db), clock, _connector_statuses(connectors)
+            SqlConsoleQueries(stores.db), clock, _connector_statuses(connectors, clock)
         ),
         platform=platform,
         admin=admin,

@@ -237,3 +237,24 @@ async def test_account_limit_and_activation(web: Web) -> None:
     config = await web.runtime.extras["routing_admin"].config()
     assert [25.0] == [lim.parts_per_s for lim in config.limits]
     assert [] == problems
+
+
+async def test_live_rates_and_since_from_samples(web: Web) -> None:
+    """Rates come from the difference between two looks; 'since' is when the console first
+    saw a link in its state."""
+    from smsrelay.services.console import ConnectorStatus, ConsoleService
+    from smsrelay.store.cabinet import SqlConsoleQueries
+
+    submitted = [0]
+
+    def connectors() -> list[ConnectorStatus]:
+        return [ConnectorStatus("c", "bound", True, 10, 0, submitted[0], 0, 0)]
+
+    console = ConsoleService(SqlConsoleQueries(web.runtime.stores.db), web.clock, connectors)
+    first = await console.live()
+    submitted[0] = 50
+    web.clock.advance(10)
+    second = await console.live()
+    assert (0.0, 0.0) == (first.submitted_per_s, first.connectors[0].submit_rate)
+    rates = (second.submitted_per_s, second.connectors[0].submit_rate)
+    assert (5.0, 5.0) == tuple(round(r, 1) for r in rates)  # 50 in 10 s (+ real milliseconds)

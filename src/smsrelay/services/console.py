@@ -11,6 +11,7 @@ connector object).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,8 @@ class ConnectorStatus:
     receipts: int
     reconnects: int
     host: str = ""
+    since: datetime | None = None  # when the console first saw the link in this state
+    submit_rate: float = 0.0  # submits per second between the last two looks
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +117,19 @@ class ConsoleService:
         self._clock = clock
         self._connectors = connectors or (lambda: [])
         self._last: tuple[float, int, int, int] | None = None  # (monotonic, ids, submits, finals)
+        self._per_bind: dict[str, tuple[float, int]] = {}  # bind -> (monotonic, submits)
 
     async def live(self) -> LiveSnapshot:
-        conns = list(self._connectors())
+        now_mono = self._clock.monotonic()
+        conns = []
+        for i, c in enumerate(self._connectors()):
+            key = f"{i}:{c.name}"
+            last = self._per_bind.get(key)
+            rate = 0.0
+            if last is not None and now_mono > last[0]:
+                rate = max(c.submitted - last[1], 0) / (now_mono - last[0])
+            self._per_bind[key] = (now_mono, c.submitted)
+            conns.append(dataclasses.replace(c, submit_rate=rate))
         newest = await self._q.newest_message_id()
         submits = sum(c.submitted for c in conns)
         finals = sum(c.receipts for c in conns)

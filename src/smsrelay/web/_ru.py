@@ -345,6 +345,7 @@ RU: dict[str, str] = {
     "addition_5": "доп. 5",
     "Subscriber base": "База абонентов",
     "…and/or a subscriber base": "…и/или база абонентов",
+    "Since (UTC)": "С (UTC)",
     # per-recipient refusals (RecipientError names, humanised)
     "Out of money": "Недостаточно средств",
     "Account locked ": "Аккаунт заблокирован",
