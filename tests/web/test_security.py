@@ -145,3 +145,20 @@ async def test_security_headers(web: Web) -> None:
         r = await http.get("/lk/login")
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     assert "DENY" == r.headers["x-frame-options"]
+
+
+def test_throttle_limits_logins_and_addresses_apart() -> None:
+    """Five failures block that login; other logins from the same address still get in
+    until the address itself reaches its (higher) limit."""
+    from smsrelay.clock import OffsetClock
+    from smsrelay.services.web_access import LoginThrottle
+
+    throttle = LoginThrottle(OffsetClock(), limit=5, address_limit=8)
+    for _ in range(5):
+        throttle.failed("lk:alice", "ip:1")
+    assert not throttle.allowed("lk:alice", "ip:1")
+    assert throttle.allowed("lk:bob", "ip:1")
+    for _ in range(3):
+        throttle.failed("lk:carol", "ip:1")
+    assert not throttle.allowed("lk:dave", "ip:1")
+    assert throttle.allowed("lk:dave", "ip:2")

@@ -7,7 +7,7 @@
   its CSRF token and when it ends. A client's session can never open the console: the kind
   is checked on every lookup, and the two sides use different cookies.
 * **Audit**: every operator action is one row (who, what, on what, when).
-* **Throttle**: failed logins per (kind, login) and per address within a window; when
+* **Throttle**: failed logins per (side, login) and per address within a window; when
   exceeded the login is refused before a password is checked. In memory: it protects one
   process, which is what runs the web side (a shared ``services/login_throttle.py`` for the
   API is being built separately; this one can move onto it).
@@ -105,11 +105,16 @@ def session_key(session_id: str) -> bytes:
 
 
 class LoginThrottle:
-    """At most ``limit`` failures per key within ``window``; then refused until they age out."""
+    """At most ``limit`` failures per login and ``address_limit`` per client address within
+    ``window`` seconds; beyond either, logins are refused until the failures age out. The
+    address limit is higher: many people may share one address (an office, a proxy)."""
 
-    def __init__(self, clock: Clock, limit: int = 5, window: float = 300.0) -> None:
+    def __init__(
+        self, clock: Clock, limit: int = 5, address_limit: int = 50, window: float = 300.0
+    ) -> None:
         self._clock = clock
         self._limit = limit
+        self._address_limit = address_limit
         self._window = window
         self._failures: dict[str, deque[float]] = {}
 
@@ -120,18 +125,20 @@ class LoginThrottle:
             q.popleft()
         return q
 
-    def allowed(self, *keys: str) -> bool:
-        return all(len(self._recent(k)) < self._limit for k in keys)
+    def allowed(self, login_key: str, address_key: str) -> bool:
+        return (
+            len(self._recent(login_key)) < self._limit
+            and len(self._recent(address_key)) < self._address_limit
+        )
 
-    def failed(self, *keys: str) -> None:
+    def failed(self, login_key: str, address_key: str) -> None:
         if len(self._failures) > 100_000:  # bounded: a flood of names cannot grow it forever
             self._failures.clear()
-        for k in keys:
+        for k in (login_key, address_key):
             self._recent(k).append(self._clock.monotonic())
 
-    def succeeded(self, *keys: str) -> None:
-        for k in keys:
-            self._failures.pop(k, None)
+    def succeeded(self, login_key: str) -> None:
+        self._failures.pop(login_key, None)
 
 
 class WebAccessService:
