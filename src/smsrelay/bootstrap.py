@@ -356,6 +356,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         error_status=settings.error_status,
     )
     _ = xml
+    # Web cabinet (/lk/) and operator console (/admin/): the same services, other adapter
+    extras["web_access"], web = _web_routes(
+        settings,
+        clock,
+        stores,
+        MeteredPlatform(platform, metrics, "web"),
+        extras,
+        connectors,
+        AdminService(stores.accounts, clock),
+    )
+    routes += web
     # Operations (docs/operations.md): /ready, /metrics, /status.json, the link watch
     ops_routes = _wire_operations(settings, clock, stores, engine, metrics, extras, workers)
     app = create_app(MeteredPlatform(platform, metrics, "json"), api_settings, routes + ops_routes)
@@ -457,6 +468,102 @@ def _count_http(app: Any, metrics: Metrics) -> None:
     from .api.operations import HttpMetricsMiddleware
 
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+def _web_secret(settings: Settings) -> bytes:
+    """The key signing web cookies: ``extra["web_secret"]`` or a random one kept in the data
+    folder (so sessions survive a restart)."""
+    given = settings.extra.get("web_secret")
+    if given:
+        return given.encode()
+    path = Path(settings.data_dir) / "web-secret"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secret)
+    return secret
+
+
+def _connector_statuses(connectors: list[SmppConnector], clock: Clock) -> Callable[[], list[Any]]:
+    from .services.console import ConnectorStatus
+
+    seen: dict[int, tuple[str, Any]] = {}  # id(connector) -> (state, first seen in it)
+
+    def read() -> list[Any]:
+        out = []
+        now = clock.now()
+        alive = {id(c) for c in connectors}
+        for gone in [k for k in seen if k not in alive]:
+            del seen[gone]
+        for c in list(connectors):
+            stats = c.stats()
+            state = c.state.value
+            if seen.get(id(c), ("", None))[0] != state:
+                seen[id(c)] = (state, now)
+            out.append(
+                ConnectorStatus(
+                    name=c.name,
+                    state=state,
+                    ready=c.ready,
+                    window=c.config.window,
+                    in_flight=stats.get("in_flight", 0),
+                    submitted=stats.get("submitted", 0),
+                    receipts=stats.get("receipts", 0),
+                    reconnects=stats.get("reconnects", 0),
+                    host=f"{c.config.host}:{c.config.port}",
+                    since=seen[id(c)][1],
+                )
+            )
+        return out
+
+    return read
+
+
+def _web_routes(
+    settings: Settings,
+    clock: Clock,
+    stores: Stores,
+    platform: PlatformService,
+    extras: dict[str, Any],
+    connectors: list[SmppConnector],
+    admin: AdminService,
+) -> tuple[Any, list[BaseRoute]]:
+    from .services.cabinet import CabinetService
+    from .services.console import ConsoleService
+    from .services.web_access import WebAccessService
+    from .store.cabinet import SqlCabinetQueries, SqlConsoleQueries
+    from .store.web_access import SqlWebAccessStore
+    from .web.app import WebServices, WebSettings, web_routes
+
+    access = WebAccessService(SqlWebAccessStore(stores.db), clock)
+    services = WebServices(
+        access=access,
+        cabinet=CabinetService(SqlCabinetQueries(stores.db), stores.accounts, clock),
+        console=ConsoleService(
+            SqlConsoleQueries(stores.db), clock, _connector_statuses(connectors, clock)
+        ),
+        platform=platform,
+        admin=admin,
+        senders=extras["senders"],
+        files=extras["files"],
+        prices=stores.accounts.price_list,
+        clock=clock,
+        registration=extras.get("registration"),
+        reseller=extras.get("reseller"),
+        stop_list=extras["xml_data"].stop_list,
+        scheduled=extras["xml_data"].scheduled,
+        inbound=extras.get("inbound"),
+        webhooks=extras.get("webhooks"),
+        routing=extras.get("routing_admin"),
+        bases=extras["xml_data"].bases,
+    )
+    web_settings = WebSettings(
+        secret=_web_secret(settings),
+        secure_cookies=settings.extra.get("web_secure_cookies", "") in ("1", "true", "yes"),
+        default_lang=settings.default_lang,
+    )
+    return access, web_routes(services, web_settings)
 
 
 DEMO_PRICES = (
@@ -490,6 +597,34 @@ async def ensure_demo_account(
         with os.fdopen(fd, "w") as f:
             f.write(text)
         _ = account
+        return text
+    if path.exists():
+        return path.read_text()
+    return None
+
+
+def web_access(stores: Stores, clock: Clock | None = None) -> Any:
+    """The operators/sessions/audit service on ``stores`` (for the CLI)."""
+    from .services.web_access import WebAccessService
+    from .store.web_access import SqlWebAccessStore
+
+    return WebAccessService(SqlWebAccessStore(stores.db), clock or SystemClock())
+
+
+async def ensure_first_operator(settings: Settings, stores: Stores) -> str | None:
+    """On first start (no operator yet): an ``admin`` operator with a random password, kept
+    in ``<data_dir>/operator.txt``; returns the text to print (also on later starts, while
+    the file exists)."""
+    path = Path(settings.data_dir) / "operator.txt"
+    access = web_access(stores)
+    if await access.count_operators() == 0:
+        password = secrets.token_urlsafe(12)
+        await access.create_operator("admin", password)
+        text = f"console operator (role admin)\n  login:    admin\n  password: {password}\n"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
         return text
     if path.exists():
         return path.read_text()

@@ -128,6 +128,7 @@ def main() -> None:
     from . import messages as _messages  # noqa: F401 - `messages search/show`
     from . import optout as _optout  # noqa: F401 - `optout set/show/reset`
     from . import operations as _operations  # noqa: F401 - `status`
+    from . import operators as _operators  # noqa: F401 - `operator create` (web console)
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
     from . import send as _send  # noqa: F401 - registers `send`

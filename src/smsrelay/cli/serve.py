@@ -12,7 +12,7 @@ import structlog
 import uvicorn
 
 from ..api.lenient_http import LenientHttpToolsProtocol
-from ..bootstrap import build_runtime, ensure_demo_account
+from ..bootstrap import build_runtime, ensure_demo_account, ensure_first_operator
 from ..config import Settings
 
 
@@ -36,6 +36,7 @@ async def serve_forever(settings: Settings) -> None:
     runtime = await build_runtime(settings)
     try:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
+        operator = await ensure_first_operator(settings, runtime.stores)
         await runtime.start()
         config = uvicorn.Config(
             runtime.app,
@@ -68,6 +69,10 @@ async def serve_forever(settings: Settings) -> None:
             )
             if demo:
                 click.echo(demo.rstrip())
+                click.echo(f"client cabinet http://{settings.host}:{port}/lk/ (login demo)")
+            if operator:
+                click.echo(f"operator console http://{settings.host}:{port}/admin/")
+                click.echo(operator.rstrip())
             sys.stdout.flush()
         await serving
     finally:

@@ -231,4 +231,5 @@ from . import (  # noqa: E402,F401,I001
     schema_receipt_queries,
     schema_compliance,
     schema_optout,
+    schema_web,
 )

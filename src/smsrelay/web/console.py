@@ -1,0 +1,336 @@
+"""The operator console (``/admin/``): live state, accounts, moderation, audit log.
+
+Operators act through the same services as the CLI (``AdminService``, ``SenderRegistry``,
+``RegistrationService``); each action that changes something writes one audit row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..domain.money import Money, MoneyError
+from ..domain.senders import SenderState
+from ..services.admin import AdminError
+from ..services.cabinet import HistoryFilter
+from ..services.senders import SenderError
+from ..services.web_access import Operator, SessionKind, WebSession
+from .context import WebContext
+from .pages import Handler, Page, PageContext, redirect
+from .security import OPERATOR, new_login_token
+
+__all__ = ["console_routes"]
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def console_routes(web: WebContext) -> list[BaseRoute]:
+    svc = web.services
+    r = web.renderer
+
+    async def load(session: WebSession) -> Operator | None:
+        return await svc.access.operator(session.subject_id)
+
+    base_page = Page(OPERATOR, SessionKind.OPERATOR, web.signer, svc.access.session, load)
+
+    def page(handler: Handler) -> Endpoint:
+        """A console page; a ``viewer`` operator may look but change nothing."""
+
+        async def checked(ctx: PageContext) -> Response:
+            read_only = ctx.subject.role != "admin"
+            if (
+                read_only
+                and ctx.request.method != "GET"
+                and ctx.request.url.path
+                not in (
+                    "/admin/logout",
+                    "/admin/lang",
+                )
+            ):
+                return Response("this operator may only look", status_code=403)
+            return await handler(ctx)
+
+        return base_page(checked)
+
+    def render(ctx: PageContext, template: str, active: str, **values: Any) -> Response:
+        return r.render(
+            template,
+            ctx.lang,
+            operator=ctx.subject,
+            csrf=ctx.session.csrf,
+            active=active,
+            request_path=ctx.request.url.path,
+            side="admin",
+            utc=lambda v: v.strftime("%d.%m.%Y %H:%M:%S") if v else "—",
+            **values,
+        )
+
+    async def audit(ctx: PageContext, action: str, target: str, detail: str = "") -> None:
+        await svc.access.audit(ctx.subject.id, action, target, detail)
+
+    # --- login ---------------------------------------------------------------------------
+
+    async def login(request: Request) -> Response:
+        lang = request.query_params.get("lang", "")
+        lang = lang if lang in ("ru", "en") else web.settings.default_lang
+        error = ""
+        if request.method == "POST":
+            form = await request.form(max_files=0, max_fields=10)
+            lang = str(form.get("lang", lang)) if form.get("lang") in ("ru", "en") else lang
+            name = str(form.get("login", ""))[:64]
+            password = str(form.get("password", ""))[:256]
+            keys = (f"op:{name}", f"op-ip:{_client_ip(request)}")
+            if not web.signer.login_token_ok(request, str(form.get("csrf", ""))):
+                error = "Session expired, please try again"
+            elif not svc.access.throttle.allowed(*keys):
+                error = "Too many attempts, try again in a few minutes"
+            else:
+                op = await svc.access.check_operator(name, password)
+                if op is None:
+                    svc.access.throttle.failed(*keys)
+                    error = "Wrong login or password"
+                else:
+                    svc.access.throttle.succeeded(keys[0])
+                    sid = await svc.access.open_session(SessionKind.OPERATOR, op.id, lang)
+                    await svc.access.audit(op.id, "login", op.name, _client_ip(request))
+                    response = redirect("/admin/")
+                    web.signer.set_session(response, OPERATOR, sid)
+                    return response
+        token = new_login_token()
+        response = r.render(
+            "login.html",
+            lang,
+            status_code=200 if not error else 401,
+            side="admin",
+            csrf=token,
+            error=error,
+            title="Operator console",
+        )
+        web.signer.set_login_token(response, OPERATOR, token)
+        return response
+
+    @page
+    async def logout(ctx: PageContext) -> Response:
+        await svc.access.close_session(ctx.session_id)
+        response = redirect("/admin/login")
+        web.signer.clear_session(response, OPERATOR)
+        return response
+
+    @page
+    async def set_lang(ctx: PageContext) -> Response:
+        lang = str(ctx.form.get("lang", ""))
+        if lang in ("ru", "en"):
+            await svc.access.set_lang(ctx.session_id, lang)
+        back = str(ctx.form.get("back", "/admin/"))
+        return redirect(back if back.startswith("/admin/") else "/admin/")
+
+    # --- live ----------------------------------------------------------------------------
+
+    @page
+    async def live(ctx: PageContext) -> Response:
+        snap = await svc.console.live()
+        return render(ctx, "admin/live.html", "live", snap=snap)
+
+    @page
+    async def live_panel(ctx: PageContext) -> Response:
+        snap = await svc.console.live()
+        return r.render("admin/live_panel.html", ctx.lang, snap=snap)
+
+    # --- accounts ------------------------------------------------------------------------
+
+    @page
+    async def accounts(ctx: PageContext) -> Response:
+        notice = error = ""
+        if ctx.request.method == "POST":
+            f = ctx.form
+            login_name = str(f.get("login", "")).strip()[:64]
+            try:
+                _, token = await svc.admin.create_account(
+                    login_name,
+                    str(f.get("password", ""))[:256],
+                    balance=Money.parse(str(f.get("balance", "0")).strip() or "0"),
+                    any_sender=f.get("any_sender") == "on",
+                )
+            except (AdminError, MoneyError) as exc:
+                error = str(exc)
+            else:
+                await audit(ctx, "account.create", login_name)
+                notice = "Account created"
+                _ = token
+        q = ctx.request.query_params.get("q", "")[:64]
+        found = await svc.console.search_accounts(q)
+        return render(
+            ctx, "admin/accounts.html", "accounts", found=found, q=q, notice=notice, error=error
+        )
+
+    async def _account_by_id(raw: str) -> Any:
+        if not raw.isdigit():
+            return None
+        return await svc.cabinet.account(int(raw))
+
+    @page
+    async def account(ctx: PageContext) -> Response:
+        acc = await _account_by_id(str(ctx.request.path_params.get("id", "")))
+        if acc is None:
+            found = await svc.console.search_accounts(str(ctx.request.path_params.get("id")))
+            summary = next((a for a in found if str(a.id) == ctx.request.path_params["id"]), None)
+            if summary is None or summary.active:
+                return render(ctx, "admin/not_found.html", "accounts", status_code=404)
+            return render(ctx, "admin/pending.html", "accounts", summary=summary)
+        notice = error = ""
+        token = None
+        if ctx.request.method == "POST":
+            action = str(ctx.form.get("action", ""))
+            try:
+                if action == "topup":
+                    amount = Money.parse(str(ctx.form.get("amount", "")).strip())
+                    await svc.admin.topup(acc.login, amount)
+                    await audit(ctx, "account.topup", acc.login, amount.format(2))
+                    notice = "Balance changed"
+                elif action in ("lock", "unlock"):
+                    await svc.admin.set_locked(acc.login, action == "lock")
+                    await audit(ctx, f"account.{action}", acc.login)
+                    notice = "Account locked" if action == "lock" else "Account unlocked"
+                elif action == "password":
+                    await svc.console.reset_password(acc.id, str(ctx.form.get("password", "")))
+                    await audit(ctx, "account.password", acc.login)
+                    notice = "Password changed"
+                elif action == "limit":
+                    raw = str(ctx.form.get("parts_per_s", "0")).strip() or "0"
+                    pps = float(raw)
+                    await svc.routing.set_limit(acc.login, pps if pps > 0 else None)
+                    await audit(ctx, "account.limit", acc.login, raw)
+                    notice = "Saved"
+                elif action == "token":
+                    token = await svc.console.rotate_token(acc.id)
+                    await audit(ctx, "account.token", acc.login)
+                    notice = "A new API token was issued"
+            except (AdminError, MoneyError, ValueError) as exc:
+                error = str(exc)
+            acc = await _account_by_id(str(acc.id))
+        stmt = await svc.cabinet.statement(acc, None, 20)
+        recent = await svc.cabinet.history(acc, HistoryFilter())
+        days = await svc.cabinet.daily(acc, 30)
+        return render(
+            ctx,
+            "admin/account.html",
+            "accounts",
+            acc=acc,
+            stmt=stmt,
+            recent=recent.rows[:20],
+            days=days,
+            notice=notice,
+            error=error,
+            token=token,
+        )
+
+    @page
+    async def activate(ctx: PageContext) -> Response:
+        login_name = str(ctx.form.get("login", ""))[:64]
+        if svc.registration is not None:
+            try:
+                account_id = await svc.registration.activate(login_name)
+            except Exception as exc:  # RegistrationError: shown on the list
+                return redirect(f"/admin/accounts?q={login_name}&e={type(exc).__name__}")
+            await audit(ctx, "account.activate", login_name)
+            return redirect(f"/admin/accounts/{account_id}")
+        return redirect("/admin/accounts")
+
+    # --- moderation ----------------------------------------------------------------------
+
+    @page
+    async def moderation(ctx: PageContext) -> Response:
+        notice = error = ""
+        if ctx.request.method == "POST":
+            login_name = str(ctx.form.get("login", ""))[:64]
+            name = str(ctx.form.get("name", ""))[:32]
+            comment = str(ctx.form.get("comment", "")).strip()[:2000]
+            try:
+                if ctx.form.get("action") == "approve":
+                    await svc.senders.approve(login_name, name)
+                    await audit(ctx, "sender.approve", f"{login_name}/{name}", comment)
+                    notice = "Sender approved"
+                else:
+                    await svc.senders.reject(login_name, name, comment or "—")
+                    await audit(ctx, "sender.reject", f"{login_name}/{name}", comment)
+                    notice = "Sender rejected"
+            except SenderError as exc:
+                error = str(exc)
+        listing = await svc.senders.list()
+        pending = [s for s in listing if s.state is SenderState.ORDER]
+        decided = [s for s in listing if s.state is not SenderState.ORDER][-50:]
+        return render(
+            ctx,
+            "admin/moderation.html",
+            "moderation",
+            pending=pending,
+            decided=decided,
+            notice=notice,
+            error=error,
+        )
+
+    @page
+    async def document(ctx: PageContext) -> Response:
+        login_name = ctx.request.path_params["login"]
+        raw = ctx.request.path_params["file_id"]
+        try:
+            account_id = await svc.senders.account_id(login_name)
+        except SenderError:
+            return Response("not found", status_code=404)
+        acc = await svc.cabinet.account(account_id)
+        stored = await svc.files.file_of(acc, int(raw)) if acc and raw.isdigit() else None
+        if stored is None:
+            return Response("not found", status_code=404)
+        path: Path = svc.files.path_of(stored)
+        if not await asyncio.to_thread(path.exists):
+            return Response("not found", status_code=404)
+        return FileResponse(
+            path,
+            media_type="application/octet-stream",
+            filename=stored.filename,
+            headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+        )
+
+    # --- audit ---------------------------------------------------------------------------
+
+    @page
+    async def audit_log(ctx: PageContext) -> Response:
+        before_raw = ctx.request.query_params.get("before", "")
+        before = int(before_raw) if before_raw.isdigit() else None
+        entries = await svc.access.audit_page(before, 101)
+        more = len(entries) > 100
+        entries = entries[:100]
+        return render(
+            ctx,
+            "admin/audit.html",
+            "audit",
+            entries=entries,
+            next_before=entries[-1].id if more else None,
+        )
+
+    from .console_more import more_console_routes
+
+    return [
+        *more_console_routes(web, page, render, audit),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/lang", set_lang, methods=["POST"]),
+        Route("/", live, methods=["GET"]),
+        Route("/live/panel", live_panel, methods=["GET"]),
+        Route("/accounts", accounts, methods=["GET", "POST"]),
+        Route("/accounts/activate", activate, methods=["POST"]),
+        Route("/accounts/{id}", account, methods=["GET", "POST"]),
+        Route("/moderation", moderation, methods=["GET", "POST"]),
+        Route("/files/{login}/{file_id}", document, methods=["GET"]),
+        Route("/audit", audit_log, methods=["GET"]),
+    ]
