@@ -29,6 +29,7 @@ from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
 from .store import Database, SqlAccountStore, SqlDeliveryQueue, SqlMessageStore, migrate
 from .store.routing import SqlRoutingStore
+from .store.tariffs import SqlTariffStore
 
 __all__ = ["Runtime", "Stores", "build_runtime", "ensure_demo_account", "open_stores"]
 
@@ -110,6 +111,11 @@ class Runtime:
         await self.stores.close()
 
 
+def tariff_store(stores: Stores) -> SqlTariffStore:
+    """Tariffs, assignments and statements on the stores' database (docs/billing.md)."""
+    return SqlTariffStore(stores.db)
+
+
 async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     from .api.app import ApiSettings, create_app
     from .api.xml_core import XmlEndpoints
@@ -179,7 +185,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.viber import SqlViberStore
 
     viber_store = SqlViberStore(stores.db)
-    platform = PlatformService(auth, submit, stores.messages, stores.accounts, channels=viber_store)
+    platform = PlatformService(
+        auth,
+        submit,
+        stores.messages,
+        stores.accounts,
+        channels=viber_store,
+        prices=tariff_store(stores),
+    )
     api_settings = ApiSettings(
         error_status=settings.error_status,  # type: ignore[arg-type]
         max_body_bytes=settings.max_body_bytes,
@@ -257,6 +270,12 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     extras["webhook_pusher"] = pusher
     workers.append(pusher)
     routes += webhook_routes(platform, extras["webhooks"], xml)
+    # tariffs (docs/billing.md): a reseller prices its sub-accounts, /xml/tariffs.php
+    from .api.xml_tariffs import routes as tariff_routes
+    from .services.tariffs import TariffService
+
+    extras["tariffs"] = TariffService(tariff_store(stores), stores.accounts, clock)
+    routes += tariff_routes(platform, xml, extras["tariffs"])
     if engine is not None and settings.webhook_pusher:
         engine.add_listener(lambda _changes: pusher.wake())
     # Incoming SMS (X7): MOs from the engine stored in batches, numbers/keywords route them

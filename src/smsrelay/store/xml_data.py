@@ -32,6 +32,7 @@ from ..services.scheduled import ScheduledMessage
 from ..services.stoplist import StopAction, StopOp
 from .accounts import dialect_insert
 from .database import Database
+from .resale import refund_resale
 from .schema import accounts, ledger, messages, stop_list
 from .schema_xml_data import base_phones, bases, stop_list_changes
 
@@ -369,6 +370,7 @@ class SqlXmlDataStore:
                 )
             ).all()
             refunds = sorted((int(r.id), int(r.parts) * int(r.price_micros)) for r in rows)
+            await refund_resale(conn, self._db, {int(r.id): int(r.parts) for r in rows}, now)
             total = sum(m for _, m in refunds)
             if total:
                 await conn.execute(
