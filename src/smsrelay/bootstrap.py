@@ -270,6 +270,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     extras["webhook_pusher"] = pusher
     workers.append(pusher)
     routes += webhook_routes(platform, extras["webhooks"], xml)
+    # statistics (docs/statistics.md): W1, the summary endpoint, the delta folder
+    from .api.stats import routes as stats_routes
+    from .services.stats import StatsFolder, StatsService
+    from .store.stats import SqlStatsStore
+
+    extras["stats"] = StatsService(SqlStatsStore(stores.db), clock)
+    workers.append(StatsFolder(extras["stats"]))
+    routes += stats_routes(platform, xml, extras["stats"], numbers)
     # tariffs (docs/billing.md): a reseller prices its sub-accounts, /xml/tariffs.php
     from .api.xml_tariffs import routes as tariff_routes
     from .services.tariffs import TariffService

@@ -8,9 +8,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from e2e.conftest import Platform, start_platform
 from sqlalchemy import text as sql
 
+from e2e.conftest import Platform, start_platform
 from smsrelay.domain.status import MessageStatus
 
 

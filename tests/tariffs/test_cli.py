@@ -48,3 +48,14 @@ def test_tariff_create_set_assign_show(tmp_path: Path) -> None:
         proc = smsrelay(*args, cwd=tmp_path, db=db, check=False)
         assert proc.returncode == 1, args
         assert "Traceback" not in proc.stderr
+
+
+def test_stats_command(tmp_path: Path) -> None:
+    """``smsrelay stats`` answers from the summary table (empty for a new account)."""
+    db = f"sqlite:///{tmp_path}/cli.db"
+    smsrelay("migrate", cwd=tmp_path, db=db)
+    smsrelay("account", "create", "acme", "--password", "pw", cwd=tmp_path, db=db)
+    out = smsrelay("stats", "acme", "--by", "status,campaign", cwd=tmp_path, db=db).stdout
+    assert "status\tcampaign\tmessages\tparts\tcost" == out.strip()
+    bad = smsrelay("stats", "acme", "--by", "planet", cwd=tmp_path, db=db, check=False)
+    assert 1 == bad.returncode and "Traceback" not in bad.stderr

@@ -128,6 +128,7 @@ def main() -> None:
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
     from . import send as _send  # noqa: F401 - registers `send`
     from . import simulator as _simulator  # noqa: F401 - registers `simulator`
+    from . import stats as _stats  # noqa: F401 - `stats`
     from . import tariff as _tariff  # noqa: F401 - `tariff create/set/assign/show/...`
     from . import webhooks as _webhooks  # noqa: F401 - `webhook set/show/remove`
     from . import xml_account as _xml_account  # noqa: F401 - `sender approve/reject/list`, tz

@@ -134,6 +134,7 @@ _COLUMNS = (
     "attempts",
     "connector",
     "extra",
+    "area",
 )
 if set(_COLUMNS) != set(messages.columns.keys()):  # pragma: no cover - a schema change
     raise ImportError("messages._COLUMNS no longer matches the messages table")
@@ -479,7 +480,7 @@ class SqlMessageStore:
             out: list[AcceptResult | _Key | None] = []
             for mi, (message, decision) in enumerate(zip(request.messages, decisions, strict=True)):
                 if isinstance(decision, Accept):
-                    row = _row(message, decision.price, now, default_until, stamp)
+                    row = _row(message, decision.price, decision.area, now, default_until, stamp)
                     if row[_STATUS] == _QUEUED and message.channel is Channel.SMS:
                         plan.due_now.append((len(plan.rows), message.valid_until or default_until))
                     plan.rows.append(row)
@@ -580,6 +581,7 @@ class SqlMessageStore:
 def _row(
     m: NewMessage,
     price: Money,
+    area: str,
     now: datetime,
     default_until: datetime,
     stamp: Callable[[datetime], Any],
@@ -614,6 +616,7 @@ def _row(
         0,
         None,
         json.dumps(m.extra, ensure_ascii=False, sort_keys=True) if m.extra else None,
+        area,
     ]
 
 
