@@ -278,6 +278,13 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     extras["stats"] = StatsService(SqlStatsStore(stores.db), clock)
     workers.append(StatsFolder(extras["stats"]))
     routes += stats_routes(platform, xml, extras["stats"], numbers)
+    # number-base checking (spec §6, docs/checking.md): C1/C2 with the simulated checker
+    from .api.checking import routes as checking_routes
+    from .services.checking import CheckingService, SimulatedChecker
+    from .store.checking import SqlCheckingStore
+
+    extras["checking"] = CheckingService(SqlCheckingStore(stores.db), SimulatedChecker(), clock)
+    routes += checking_routes(platform, extras["checking"])
     # tariffs (docs/billing.md): a reseller prices its sub-accounts, /xml/tariffs.php
     from .api.xml_tariffs import routes as tariff_routes
     from .services.tariffs import TariffService

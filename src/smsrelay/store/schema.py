@@ -228,4 +228,5 @@ from . import (  # noqa: E402,F401,I001
     schema_routing,
     schema_tariffs,
     schema_stats,
+    schema_checking,
 )
