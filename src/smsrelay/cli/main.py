@@ -131,6 +131,7 @@ def main() -> None:
     from . import stats as _stats  # noqa: F401 - `stats`
     from . import tariff as _tariff  # noqa: F401 - `tariff create/set/assign/show/...`
     from . import webhooks as _webhooks  # noqa: F401 - `webhook set/show/remove`
+    from . import incoming_webhooks as _incoming_webhooks  # noqa: F401 - `webhook incoming`
     from . import xml_account as _xml_account  # noqa: F401 - `sender approve/reject/list`, tz
 
     try:

@@ -229,4 +229,5 @@ from . import (  # noqa: E402,F401,I001
     schema_tariffs,
     schema_stats,
     schema_checking,
+    schema_incoming_hooks,
 )
