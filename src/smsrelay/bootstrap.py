@@ -252,24 +252,37 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     hook_store = SqlWebhookStore(stores.db)
     hook_guard = UrlGuard(AddressPolicy.parse(settings.webhook_allow, settings.webhook_deny))
     extras["webhooks"] = WebhookService(hook_store, hook_guard, clock)
-    pusher = WebhookPusher(
-        hook_store,
-        hook_guard,
-        clock,
-        PusherSettings(
-            max_attempts=settings.webhook_attempts,
-            backoff=timedelta(seconds=settings.webhook_backoff_seconds),
-            timeout=settings.webhook_timeout,
-            batch_size=settings.webhook_batch,
-            concurrency=settings.webhook_concurrency,
-            account_concurrency=settings.webhook_account_concurrency,
-            poll_interval=settings.webhook_poll_interval,
-            run_loop=settings.webhook_pusher,
-        ),
+    pusher_settings = PusherSettings(
+        max_attempts=settings.webhook_attempts,
+        backoff=timedelta(seconds=settings.webhook_backoff_seconds),
+        timeout=settings.webhook_timeout,
+        batch_size=settings.webhook_batch,
+        concurrency=settings.webhook_concurrency,
+        account_concurrency=settings.webhook_account_concurrency,
+        poll_interval=settings.webhook_poll_interval,
+        run_loop=settings.webhook_pusher,
     )
+    pusher = WebhookPusher(hook_store, hook_guard, clock, pusher_settings)
     extras["webhook_pusher"] = pusher
     workers.append(pusher)
     routes += webhook_routes(platform, extras["webhooks"], xml)
+    # incoming-SMS webhooks (docs/webhooks.md): the same service and pusher, other tables
+    from .delivery.incoming_payload import render_incoming_push
+    from .store.incoming_hooks import SqlIncomingHookStore
+
+    incoming_hooks = SqlIncomingHookStore(stores.db)
+    extras["incoming_webhooks"] = WebhookService(incoming_hooks, hook_guard, clock)
+    extras["incoming_pusher"] = WebhookPusher(
+        incoming_hooks, hook_guard, clock, pusher_settings, render=render_incoming_push
+    )
+    workers.append(extras["incoming_pusher"])
+    # campaigns (docs/campaigns.md): one text to a whole base, /json/send_base.php
+    from .api.campaigns import routes as campaign_routes
+    from .services.campaigns import CampaignService
+    from .store.campaigns import SqlBaseReader
+
+    extras["campaigns"] = CampaignService(SqlBaseReader(stores.db), platform)
+    routes += campaign_routes(platform, extras["campaigns"])
     # statistics (docs/statistics.md): W1, the summary endpoint, the delta folder
     from .api.stats import routes as stats_routes
     from .services.stats import StatsFolder, StatsService
