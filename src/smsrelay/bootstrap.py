@@ -282,6 +282,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.campaigns import SqlBaseReader
 
     extras["campaigns"] = CampaignService(SqlBaseReader(stores.db), platform)
+    from .services.birthdays import BirthdayScheduler
+    from .store.campaigns import SqlBirthdayStore
+
+    extras["birthdays"] = BirthdayScheduler(
+        SqlBirthdayStore(stores.db),
+        stores.accounts,
+        platform,
+        clock,
+        zone_of=lambda phone: numbers.describe(phone, Lang.RU).moscow_offset,
+    )
+    workers.append(extras["birthdays"])
     routes += campaign_routes(platform, extras["campaigns"])
     # statistics (docs/statistics.md): W1, the summary endpoint, the delta folder
     from .api.stats import routes as stats_routes
