@@ -9,9 +9,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from e2e.conftest import Platform, start_platform
 from sqlalchemy import text as sql
 
+from e2e.conftest import Platform, start_platform
 from smsrelay.services.birthdays import BirthdayScheduler, greeting_instant
 
 
