@@ -31,6 +31,7 @@ from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
 from .store import Database, SqlAccountStore, SqlDeliveryQueue, SqlMessageStore, migrate
 from .store.routing import SqlRoutingStore
+from .store.tariffs import SqlTariffStore
 
 __all__ = ["Runtime", "Stores", "build_runtime", "ensure_demo_account", "open_stores"]
 
@@ -112,6 +113,11 @@ class Runtime:
         await self.stores.close()
 
 
+def tariff_store(stores: Stores) -> SqlTariffStore:
+    """Tariffs, assignments and statements on the stores' database (docs/billing.md)."""
+    return SqlTariffStore(stores.db)
+
+
 async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     from .api.app import ApiSettings, create_app
     from .api.xml_core import XmlEndpoints
@@ -183,7 +189,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.viber import SqlViberStore
 
     viber_store = SqlViberStore(stores.db)
-    platform = PlatformService(auth, submit, stores.messages, stores.accounts, channels=viber_store)
+    platform = PlatformService(
+        auth,
+        submit,
+        stores.messages,
+        stores.accounts,
+        channels=viber_store,
+        prices=tariff_store(stores),
+    )
     api_settings = ApiSettings(
         error_status=settings.error_status,  # type: ignore[arg-type]
         max_body_bytes=settings.max_body_bytes,
@@ -246,24 +259,69 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     hook_store = SqlWebhookStore(stores.db)
     hook_guard = UrlGuard(AddressPolicy.parse(settings.webhook_allow, settings.webhook_deny))
     extras["webhooks"] = WebhookService(hook_store, hook_guard, clock)
-    pusher = WebhookPusher(
-        hook_store,
-        hook_guard,
-        clock,
-        PusherSettings(
-            max_attempts=settings.webhook_attempts,
-            backoff=timedelta(seconds=settings.webhook_backoff_seconds),
-            timeout=settings.webhook_timeout,
-            batch_size=settings.webhook_batch,
-            concurrency=settings.webhook_concurrency,
-            account_concurrency=settings.webhook_account_concurrency,
-            poll_interval=settings.webhook_poll_interval,
-            run_loop=settings.webhook_pusher,
-        ),
+    pusher_settings = PusherSettings(
+        max_attempts=settings.webhook_attempts,
+        backoff=timedelta(seconds=settings.webhook_backoff_seconds),
+        timeout=settings.webhook_timeout,
+        batch_size=settings.webhook_batch,
+        concurrency=settings.webhook_concurrency,
+        account_concurrency=settings.webhook_account_concurrency,
+        poll_interval=settings.webhook_poll_interval,
+        run_loop=settings.webhook_pusher,
     )
+    pusher = WebhookPusher(hook_store, hook_guard, clock, pusher_settings)
     extras["webhook_pusher"] = pusher
     workers.append(pusher)
     routes += webhook_routes(platform, extras["webhooks"], xml)
+    # incoming-SMS webhooks (docs/webhooks.md): the same service and pusher, other tables
+    from .delivery.incoming_payload import render_incoming_push
+    from .store.incoming_hooks import SqlIncomingHookStore
+
+    incoming_hooks = SqlIncomingHookStore(stores.db)
+    extras["incoming_webhooks"] = WebhookService(incoming_hooks, hook_guard, clock)
+    extras["incoming_pusher"] = WebhookPusher(
+        incoming_hooks, hook_guard, clock, pusher_settings, render=render_incoming_push
+    )
+    workers.append(extras["incoming_pusher"])
+    # campaigns (docs/campaigns.md): one text to a whole base, /json/send_base.php
+    from .api.campaigns import routes as campaign_routes
+    from .services.campaigns import CampaignService
+    from .store.campaigns import SqlBaseReader
+
+    extras["campaigns"] = CampaignService(SqlBaseReader(stores.db), platform)
+    from .services.birthdays import BirthdayScheduler
+    from .store.campaigns import SqlBirthdayStore
+
+    extras["birthdays"] = BirthdayScheduler(
+        SqlBirthdayStore(stores.db),
+        stores.accounts,
+        platform,
+        clock,
+        zone_of=lambda phone: numbers.describe(phone, Lang.RU).moscow_offset,
+    )
+    workers.append(extras["birthdays"])
+    routes += campaign_routes(platform, extras["campaigns"])
+    # statistics (docs/statistics.md): W1, the summary endpoint, the delta folder
+    from .api.stats import routes as stats_routes
+    from .services.stats import StatsFolder, StatsService
+    from .store.stats import SqlStatsStore
+
+    extras["stats"] = StatsService(SqlStatsStore(stores.db), clock)
+    workers.append(StatsFolder(extras["stats"]))
+    routes += stats_routes(platform, xml, extras["stats"], numbers)
+    # number-base checking (spec §6, docs/checking.md): C1/C2 with the simulated checker
+    from .api.checking import routes as checking_routes
+    from .services.checking import CheckingService, SimulatedChecker
+    from .store.checking import SqlCheckingStore
+
+    extras["checking"] = CheckingService(SqlCheckingStore(stores.db), SimulatedChecker(), clock)
+    routes += checking_routes(platform, extras["checking"])
+    # tariffs (docs/billing.md): a reseller prices its sub-accounts, /xml/tariffs.php
+    from .api.xml_tariffs import routes as tariff_routes
+    from .services.tariffs import TariffService
+
+    extras["tariffs"] = TariffService(tariff_store(stores), stores.accounts, clock)
+    routes += tariff_routes(platform, xml, extras["tariffs"])
     if engine is not None and settings.webhook_pusher:
         engine.add_listener(lambda _changes: pusher.wake())
     # Incoming SMS (X7): MOs from the engine stored in batches, numbers/keywords route them

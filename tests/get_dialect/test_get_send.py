@@ -182,6 +182,6 @@ async def test_cascade_parameters_parse_into_item_and_recipient(platform: GetPla
         item.sender,
         item.text,
     )
-    assert {"sender_viber": "Shop", "text_viber": "v"} == item.extra
+    assert {"sender_viber": "Shop", "text_viber": "v", "name_delivery": "Рассылка"} == item.extra
     assert ["79001234567", "380441234567"] == [r.phone for r in item.recipients]
     assert "2030-01-01 10:00" == item.recipients[0].validity_period_viber.strftime("%Y-%m-%d %H:%M")  # type: ignore[union-attr]

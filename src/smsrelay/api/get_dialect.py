@@ -145,6 +145,9 @@ def parse_send(
         extra = {key: params[key] for key in VIBER_KEYS if params.get(key, "").strip()}
         if ("button_viber" in extra) != ("action_viber" in extra):  # G2: both or neither
             raise _refusal(DocumentErrorCode.BAD_FORMAT, lang)
+    for key in ("name_delivery", "translite"):  # campaign name ([CLIENT]); [WL] translite
+        if params.get(key, "").strip():
+            extra[key] = params[key].strip()
     recipients = [
         SendRecipient(phone=p, validity_period=validity, validity_period_viber=validity_viber)
         for p in phones

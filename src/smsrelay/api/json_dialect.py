@@ -82,6 +82,8 @@ _EXTRA_KEYS: Final = (
     "action_viber",
     "image_viber",
     "url",
+    "translite",  # [WL] XML field, accepted here too: Cyrillic sent in Latin letters
+    "name_delivery",  # campaign name ([WL]), shown in X15, history and statistics
 )
 
 

@@ -134,6 +134,9 @@ def main() -> None:
     from . import send as _send  # noqa: F401 - registers `send`
     from . import senders as _senders  # noqa: F401 - `sender approve/reject/list`
     from . import simulator as _simulator  # noqa: F401 - registers `simulator`
+    from . import incoming_webhooks as _incoming_webhooks  # noqa: F401 - `webhook incoming`
+    from . import stats as _stats  # noqa: F401 - `stats`
+    from . import tariff as _tariff  # noqa: F401 - `tariff create/set/assign/show/...`
     from . import timezone as _timezone  # noqa: F401 - `account timezone`
     from . import webhooks as _webhooks  # noqa: F401 - `webhook set/show/remove`
 

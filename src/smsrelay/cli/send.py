@@ -26,7 +26,15 @@ def _demo_credentials(data_dir: str) -> dict[str, str]:
 
 
 @cli.command()
-@click.option("--to", "phone", required=True, help="Recipient, international format (79001234567).")
+@click.option("--to", "phone", default=None, help="Recipient, international format (79001234567).")
+@click.option(
+    "--base",
+    "base",
+    type=int,
+    default=None,
+    help="Send to every subscriber of this base (id_base) instead; {name} etc. are filled in.",
+)
+@click.option("--name-delivery", default=None, help="Campaign name (name_delivery).")
 @click.option("--text", required=True, help="Message text.")
 @click.option("--sender", default="smsrelay", show_default=True, help="Sender name.")
 @click.option("--login", default=None, help="Account login (default: the demo account).")
@@ -36,7 +44,9 @@ def _demo_credentials(data_dir: str) -> dict[str, str]:
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait.")
 @click.option("--data-dir", default="var", show_default=True, help="Where demo-account.txt is.")
 def send(
-    phone: str,
+    phone: str | None,
+    base: int | None,
+    name_delivery: str | None,
     text: str,
     sender: str,
     login: str | None,
@@ -46,7 +56,10 @@ def send(
     timeout: float,
     data_dir: str,
 ) -> None:
-    """Send one SMS and print its id, then its final status."""
+    """Send one SMS and print its id, then its final status; or with --base, one SMS per
+    subscriber of a base (docs/campaigns.md) and print each id or refusal."""
+    if (phone is None) == (base is None):
+        raise click.ClickException("give either --to PHONE or --base ID_BASE")
     creds: dict[str, str] = {}
     if token:
         creds = {"token": token}
@@ -57,6 +70,10 @@ def send(
         if not demo:
             raise click.ClickException("give --login/--password or --token (no demo account found)")
         creds = {"login": demo["login"], "password": demo["password"]}
+    if base is not None:
+        _send_base(url, creds, base, sender, text, name_delivery)
+        return
+    assert phone is not None
     body = {
         **creds,
         "message": [
@@ -87,3 +104,31 @@ def send(
     click.echo(f"id_sms {id_sms}: {state}")
     if state not in _FINAL:
         raise click.ClickException(f"no final status within {timeout:g} s")
+
+
+def _send_base(
+    url: str,
+    creds: dict[str, str],
+    base: int,
+    sender: str,
+    text: str,
+    name_delivery: str | None,
+) -> None:
+    body: dict[str, object] = {**creds, "id_base": base, "sender": sender, "text": text}
+    if name_delivery:
+        body["name_delivery"] = name_delivery
+    try:
+        with httpx.Client(timeout=60.0) as http:
+            answer = http.post(f"{url.rstrip('/')}/json/send_base.php", json=body).json()
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc}") from exc
+    if "error" in answer:
+        raise click.ClickException(answer["error"])
+    sent = 0
+    for row in answer["information"]:
+        if "id_sms" in row:
+            sent += 1
+            click.echo(f"{row['phone']}: id_sms {row['id_sms']}")
+        else:
+            click.echo(f"{row['phone']}: {row.get('error', 'refused')}")
+    click.echo(f"{sent} of {len(answer['information'])} accepted")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -79,7 +80,11 @@ class WebhookPusher:
         clock: Clock,
         settings: PusherSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        render: Callable[[PushBatch], tuple[bytes, str]] = render_push,
     ) -> None:
+        """``render``: a batch's POST body and Content-Type (status pushes by default; the
+        incoming-SMS pusher passes its own)."""
+        self._render = render
         self._outbox = outbox
         self._guard = guard
         self._clock = clock
@@ -227,7 +232,7 @@ class WebhookPusher:
             target = await self._guard.check(batch.config.url)
         except WebhookRefused as exc:
             return PushOutcome(batch, error=f"refused: {exc}")
-        body, content_type = render_push(batch)
+        body, content_type = self._render(batch)
         headers = {
             "Content-Type": content_type,
             "User-Agent": USER_AGENT,

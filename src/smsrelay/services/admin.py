@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..clock import Clock
+from ..domain.acceptance import MAX_RESELLER_DEPTH
 from ..domain.accounts import Account, Lang
 from ..domain.messages import Channel
 from ..domain.money import Money
@@ -44,7 +45,19 @@ class AdminService:
             raise AdminError("login must be 1..64 characters")
         if not password:
             raise AdminError("password must not be empty")
-        parent_id = (await self._account(parent)).id if parent else None
+        parent_id = None
+        if parent:
+            above = await self._account(parent)
+            parent_id, depth = above.id, 1
+            while above.parent_id is not None:
+                found = await self._accounts.get(above.parent_id)
+                if found is None:
+                    break
+                above, depth = found, depth + 1
+            if depth > MAX_RESELLER_DEPTH:
+                raise AdminError(
+                    f"resellers nest at most {MAX_RESELLER_DEPTH} levels above an account"
+                )
         token = token or new_token()
         try:
             account = await self._accounts.create(

@@ -11,7 +11,7 @@ from .auth import Authenticator
 from .cascade import ChannelState, ChannelStateSource
 from .commands import AreaCount, BalanceView, Credentials, SendItem, SendResult, StateView
 from .localtime import to_local
-from .ports import AccountStore, MessageQueries, MessageView
+from .ports import AccountPrices, AccountStore, MessageQueries, MessageView
 from .submit import SubmitService
 
 __all__ = ["PlatformService"]
@@ -25,7 +25,11 @@ class PlatformService:
         queries: MessageQueries,
         accounts: AccountStore,
         channels: ChannelStateSource | None = None,
+        prices: AccountPrices | None = None,
     ) -> None:
+        """``prices``: each account's own price list (its tariff, docs/billing.md); without
+        it, the default tariff for everybody."""
+        self._prices = prices
         self._auth = auth
         self._channels = channels  # per-channel statuses of Viber/cascade messages
         self._submit = submit
@@ -70,7 +74,11 @@ class PlatformService:
 
     async def balance(self, account: Account) -> BalanceView:
         money = await self._queries.balance(account.id)
-        prices = await self._accounts.price_list()
+        prices = (
+            await self._prices.price_list(account.id)
+            if self._prices is not None
+            else await self._accounts.price_list()
+        )
         # One count per (channel, area): what the money buys at that area's highest price.
         worst: dict[tuple[Channel, str], Money] = {}
         for e in prices.entries:

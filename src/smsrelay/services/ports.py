@@ -93,6 +93,12 @@ class AccountStore(Protocol):
     async def add_stop(self, account_id: int, phone: str, now: datetime) -> bool: ...
 
 
+class AccountPrices(Protocol):
+    async def price_list(self, account_id: int) -> PriceList:
+        """The account's own price list: its tariff (or the default) with its overrides."""
+        ...
+
+
 # --- accepting messages (the group-committed write) -----------------------------------------
 
 

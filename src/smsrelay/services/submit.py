@@ -8,6 +8,7 @@ the group-committed storing transaction. Each recipient gets one :class:`SendRes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ..clock import Clock
@@ -22,6 +23,7 @@ from ..domain.messages import (
     normalize_phone,
 )
 from ..domain.senders import check_sender_format
+from ..text.translit import transliterate
 from .batching import GroupCommitter
 from .cascade import check_viber_item, viber_leg_fields
 from .commands import SendItem, SendRecipient, SendResult
@@ -67,6 +69,7 @@ class SubmitService:
         slots: list[int] = []
         numbers: list[str | None] = []
         for item in items:
+            item = _transliterated(item)
             item_error, parts = self._check_item(item)
             content = _content(item)  # the same for every recipient of the item
             for rcpt in item.recipients:
@@ -164,6 +167,17 @@ class SubmitService:
             valid_until=valid_until,
             extra=extra,
         )
+
+
+def _transliterated(item: SendItem) -> SendItem:
+    """With ``translite=1`` ([WL] ``message/translite``) the SMS text is spelt in Latin
+    letters first (``text/translit.py``), so its part count, price and bytes are GSM 7-bit."""
+    if item.text and item.channel is Channel.SMS and item.extra.get("translite") in _YES:
+        return replace(item, text=transliterate(item.text))
+    return item
+
+
+_YES = frozenset({"1", "true", "yes"})
 
 
 def _content(item: SendItem) -> tuple[str, str, dict[str, str]]:

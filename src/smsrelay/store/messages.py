@@ -10,7 +10,12 @@ fixed number of round trips, whatever the batch size:
 2. run ``domain.acceptance.decide`` per request in arrival order, carrying each account's
    context (balance, client ids) from one of its requests to the next;
 3. insert the accepted messages in one statement, debit each account once and write one
-   ``charge`` ledger row per account.
+   ``charge`` ledger row per account; for sub-accounts, credit and debit each reseller above
+   (``resale_income`` / ``resale_cost`` ledger rows per reseller, one ``message_charges`` row
+   per message and level: docs/billing.md).
+
+The per-account price lists (tariffs, overrides) and the reseller tree come from a
+:class:`TariffCache`, reloaded only when ``prices_version`` or ``tariffs_version`` changed.
 
 Ids are allocated up front in one round trip, so each result maps to its id by position: on
 SQLite above ``sqlite_sequence`` while the write lock is held (``AUTOINCREMENT``: an id is never
@@ -33,7 +38,14 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.acceptance import Accept, AcceptanceContext, Duplicate, decide
+from ..domain.acceptance import (
+    MAX_RESELLER_DEPTH,
+    Accept,
+    AcceptanceContext,
+    Duplicate,
+    Upstream,
+    decide,
+)
 from ..domain.errors import RecipientError
 from ..domain.messages import Channel, MessageKind, NewMessage, OutboundMessage
 from ..domain.money import Money
@@ -49,6 +61,7 @@ from ..services.ports import (
 )
 from .accounts import PRICES_VERSION, PriceCache
 from .database import Database
+from .ledger import BALANCE_CHANGE
 from .schema import (
     accounts,
     ledger,
@@ -58,6 +71,8 @@ from .schema import (
     stop_list,
     utc_timestamp,
 )
+from .schema_tariffs import message_charges
+from .tariff_cache import TARIFFS_VERSION, TariffCache
 
 __all__ = ["DEFAULT_VALIDITY", "SqlMessageStore"]
 
@@ -89,6 +104,10 @@ class _Plan:
     rows: list[list[Any]] = field(default_factory=list)  # in _COLUMNS order
     slots: list[tuple[int, int]] = field(default_factory=list)  # (request, message) per row
     charges: dict[int, int] = field(default_factory=dict)  # account id -> micros debited
+    income: dict[int, int] = field(default_factory=dict)  # reseller -> micros credited
+    cost: dict[int, int] = field(default_factory=dict)  # reseller -> micros debited
+    # (index in rows, level, reseller, child, parts, price, income) per reseller level
+    resale: list[tuple[int, int, int, int, int, int, int]] = field(default_factory=list)
     # SMS rows due now, which a hand-off may take: (index in rows, valid_until)
     due_now: list[tuple[int, datetime]] = field(default_factory=list)
 
@@ -115,11 +134,12 @@ _COLUMNS = (
     "attempts",
     "connector",
     "extra",
+    "area",
 )
 if set(_COLUMNS) != set(messages.columns.keys()):  # pragma: no cover - a schema change
     raise ImportError("messages._COLUMNS no longer matches the messages table")
-_ACCOUNT, _CLIENT_ID, _PARTS, _PRICE = (
-    _COLUMNS.index(n) for n in ("account_id", "client_id_sms", "parts", "price_micros")
+_ACCOUNT, _CLIENT_ID, _PARTS, _PRICE, _CHANNEL = (
+    _COLUMNS.index(n) for n in ("account_id", "client_id_sms", "parts", "price_micros", "channel")
 )
 _PHONE, _SENDER, _TEXT, _KIND, _STATUS, _LEASE, _ATTEMPTS, _EXTRA = (
     _COLUMNS.index(n)
@@ -154,12 +174,13 @@ class SqlMessageStore:
         *,
         default_validity: timedelta = DEFAULT_VALIDITY,
         prices: PriceCache | None = None,
+        tariffs: TariffCache | None = None,
     ) -> None:
         if default_validity <= timedelta(0):
             raise ValueError("default_validity must be positive")
         self._db = db
         self._validity = default_validity
-        self._prices = prices or PriceCache()
+        self._tariffs = tariffs or TariffCache(prices or PriceCache())
         sqlite_db = db.dialect == "sqlite"
         self._timestamps = sqlite_timestamp if sqlite_db else utc_timestamp
         marks = ["?" if sqlite_db else f"${n}" for n in range(1, len(_COLUMNS) + 1)]
@@ -220,23 +241,7 @@ class SqlMessageStore:
                 due.append(len(plan.due_now))
             stored = await self._insert(conn, plan)
             if plan.charges:
-                await conn.execute(
-                    _DEBIT,
-                    [{"b_account": a, "b_amount": m} for a, m in sorted(plan.charges.items())],
-                )
-                await conn.execute(
-                    insert(ledger),
-                    [
-                        {
-                            "account_id": a,
-                            "amount_micros": -m,
-                            "kind": "charge",
-                            "message_id": None,
-                            "created_at": now,
-                        }
-                        for a, m in sorted(plan.charges.items())
-                    ],
-                )
+                await self._move_money(conn, plan, now)
         for key, found in stored.items():
             earlier.setdefault(key, found)
         return [
@@ -244,30 +249,101 @@ class SqlMessageStore:
             for row in plan.results
         ]
 
+    @staticmethod
+    async def _move_money(conn: AsyncConnection, plan: _Plan, now: datetime) -> None:
+        """The batch's money: one balance change and its ledger rows per account, one
+        ``message_charges`` row per message and reseller level."""
+        if not plan.resale:
+            await conn.execute(
+                _DEBIT, [{"b_account": a, "b_amount": m} for a, m in sorted(plan.charges.items())]
+            )
+        else:
+            delta: dict[int, int] = {}
+            for a, m in plan.charges.items():
+                delta[a] = delta.get(a, 0) - m
+            for a, m in plan.income.items():
+                delta[a] = delta.get(a, 0) + m
+            for a, m in plan.cost.items():
+                delta[a] = delta.get(a, 0) - m
+            await conn.execute(
+                BALANCE_CHANGE, [{"b_account": a, "b_amount": m} for a, m in sorted(delta.items())]
+            )
+        moves = [(a, -m, "charge") for a, m in plan.charges.items()]
+        moves += [(a, m, "resale_income") for a, m in plan.income.items()]
+        moves += [(a, -m, "resale_cost") for a, m in plan.cost.items()]
+        await conn.execute(
+            insert(ledger),
+            [
+                {
+                    "account_id": a,
+                    "amount_micros": m,
+                    "kind": kind,
+                    "message_id": None,
+                    "created_at": now,
+                }
+                for a, m, kind in sorted(moves)
+                if m
+            ],
+        )
+        if plan.resale:
+            await conn.execute(
+                insert(message_charges),
+                [
+                    {
+                        "message_id": plan.rows[index][0],
+                        "level": level,
+                        "account_id": account,
+                        "child_id": child,
+                        "channel": plan.rows[index][_CHANNEL],
+                        "parts": parts,
+                        "price_micros": price,
+                        "income_micros": income,
+                        "created_at": now,
+                    }
+                    for index, level, account, child, parts, price, income in plan.resale
+                ],
+            )
+
     async def _load(
         self, conn: AsyncConnection, requests: Sequence[AcceptRequest]
     ) -> tuple[dict[int, AcceptanceContext], dict[_Key, _Earlier]]:
         """Each involved account's acceptance context (rows locked), and the messages its
         batch's ``client_id_sms`` already name."""
         one_of = self._db.one_of
-        query = (
-            select(
-                accounts.c.id,
-                accounts.c.balance_micros,
-                accounts.c.locked,
-                accounts.c.any_sender,
-                PRICES_VERSION.label("prices_version"),
+        tariffs = self._tariffs
+        senders_ids = sorted({r.account_id for r in requests})
+        locked_rows: dict[int, Any] = {}
+        wanted = {*senders_ids, *tariffs.known_ancestors(senders_ids)}
+        for _ in range(MAX_RESELLER_DEPTH + 1):  # again only for resellers not yet known
+            query = (
+                select(
+                    accounts.c.id,
+                    accounts.c.parent_id,
+                    accounts.c.balance_micros,
+                    accounts.c.locked,
+                    accounts.c.any_sender,
+                    accounts.c.active,
+                    PRICES_VERSION.label("prices_version"),
+                    TARIFFS_VERSION.label("tariffs_version"),
+                )
+                .where(one_of(accounts.c.id, sorted(wanted)))
+                .order_by(accounts.c.id)
             )
-            .where(one_of(accounts.c.id, sorted({r.account_id for r in requests})))
-            .where(accounts.c.active.is_(True))
-            .order_by(accounts.c.id)
-        )
-        if self._db.dialect == "postgresql":
-            query = query.with_for_update()
-        found = (await conn.execute(query)).all()
+            if self._db.dialect == "postgresql":
+                query = query.with_for_update()
+            for row in (await conn.execute(query)).all():
+                locked_rows[int(row.id)] = row
+                tariffs.learn(int(row.id), None if row.parent_id is None else int(row.parent_id))
+            wanted = tariffs.missing_ancestors(senders_ids, locked_rows)
+            if not wanted:
+                break
+        found = [locked_rows[a] for a in senders_ids if a in locked_rows and locked_rows[a].active]
         if not found:
             return {}, {}
-        price_list = await self._prices.get(conn, found[0].prices_version)
+        first = found[0]
+        await tariffs.refresh(
+            conn, first.prices_version, first.tariffs_version, read_versions=False
+        )
         ids = [int(a.id) for a in found]
         strict = {int(a.id) for a in found if not a.any_sender}
         everything = [m for r in requests for m in r.messages]
@@ -311,16 +387,31 @@ class SqlMessageStore:
                     int(m.id), int(m.parts), Money(int(m.price_micros))
                 )
 
+        def upstream(account_id: int) -> tuple[Upstream, ...]:
+            levels = []
+            for parent in tariffs.chain(account_id):
+                row = locked_rows.get(parent)
+                levels.append(
+                    Upstream(
+                        account_id=parent,
+                        prices=tariffs.price_list(parent),
+                        balance=Money(int(row.balance_micros) if row is not None else 0),
+                        locked=row is None or bool(row.locked) or not row.active,
+                    )
+                )
+            return tuple(levels)
+
         contexts = {
             int(a.id): AcceptanceContext(
                 account_id=int(a.id),
                 locked=bool(a.locked),
                 any_sender=bool(a.any_sender),
                 balance=Money(int(a.balance_micros)),
-                prices=price_list,
+                prices=tariffs.price_list(int(a.id)),
                 senders=approved[int(a.id)],
                 stopped=frozenset(stopped[int(a.id)]),
                 known_client_ids=frozenset(c for (acc, c) in earlier if acc == int(a.id)),
+                upstream=upstream(int(a.id)),
             )
             for a in found
         }
@@ -381,17 +472,18 @@ class SqlMessageStore:
             return found
 
         default_until = now + self._validity
+        wallet: dict[int, int] = {}  # every balance of the batch, shared by its contexts
         for ri, request in enumerate(requests):
             ctx = contexts.get(request.account_id)
             if ctx is None:  # unknown or deactivated account: nothing can be charged
                 refused = Refused(RecipientError.ACCOUNT_LOCKED)
                 plan.results.append([refused] * len(request.messages))
                 continue
-            decisions, contexts[request.account_id] = decide(ctx, request.messages)
+            decisions, contexts[request.account_id] = decide(ctx, request.messages, wallet)
             out: list[AcceptResult | _Key | None] = []
             for mi, (message, decision) in enumerate(zip(request.messages, decisions, strict=True)):
                 if isinstance(decision, Accept):
-                    row = _row(message, decision.price, now, default_until, stamp)
+                    row = _row(message, decision.price, decision.area, now, default_until, stamp)
                     if row[_STATUS] == _QUEUED and message.channel is Channel.SMS:
                         plan.due_now.append((len(plan.rows), message.valid_until or default_until))
                     plan.rows.append(row)
@@ -399,6 +491,8 @@ class SqlMessageStore:
                     plan.charges[ctx.account_id] = (
                         plan.charges.get(ctx.account_id, 0) + decision.cost.micros
                     )
+                    if decision.resale:
+                        _plan_resale(plan, ctx.account_id, message.parts, decision)
                     out.append(None)
                 elif isinstance(decision, Duplicate):
                     out.append((ctx.account_id, decision.client_id_sms))
@@ -490,6 +584,7 @@ class SqlMessageStore:
 def _row(
     m: NewMessage,
     price: Money,
+    area: str,
     now: datetime,
     default_until: datetime,
     stamp: Callable[[datetime], Any],
@@ -524,7 +619,21 @@ def _row(
         0,
         None,
         json.dumps(m.extra, ensure_ascii=False, sort_keys=True) if m.extra else None,
+        area,
     ]
+
+
+def _plan_resale(plan: _Plan, account_id: int, parts: int, decision: Accept) -> None:
+    """The reseller levels of the row just planned (the last one)."""
+    index, child = len(plan.rows) - 1, account_id
+    for level, r in enumerate(decision.resale, start=1):
+        income, cost = r.income.micros * parts, r.price.micros * parts
+        plan.income[r.account_id] = plan.income.get(r.account_id, 0) + income
+        plan.cost[r.account_id] = plan.cost.get(r.account_id, 0) + cost
+        plan.resale.append(
+            (index, level, r.account_id, child, parts, r.price.micros, r.income.micros)
+        )
+        child = r.account_id
 
 
 def _resolve(

@@ -42,6 +42,7 @@ from .accounts import dialect_insert
 from .compliance import CHECK_COLUMNS, cancel_refused, refusal_of, store_reasons
 from .database import Database
 from .ledger import move_money
+from .resale import refund_resale
 from .schema import message_parts, messages
 
 __all__ = ["SqlDeliveryQueue"]
@@ -243,6 +244,7 @@ class SqlDeliveryQueue:
             updates: list[dict[str, Any]] = []
             parts: list[dict[str, Any]] = []
             refunds: list[tuple[int, int, int]] = []
+            parts_back: dict[int, int] = {}
             for rec in records:
                 row = current.get(rec.message_id)
                 if row is None:
@@ -275,13 +277,19 @@ class SqlDeliveryQueue:
                 )
                 changes.append(StatusChange(rec.message_id, int(row.account_id), target, now))
                 if target is S.REJECTED:
-                    refunded = min(rec.rejected_parts, int(row.parts)) * int(row.price_micros)
-                    refunds.append((int(row.account_id), rec.message_id, refunded))
+                    back = min(rec.rejected_parts, int(row.parts))
+                    refunds.append(
+                        (int(row.account_id), rec.message_id, back * int(row.price_micros))
+                    )
+                    parts_back[rec.message_id] = back
             if parts:
                 await self._store_parts(conn, parts)
             if updates:
                 await conn.execute(_SET_STATUS, updates)
             await move_money(conn, refunds, "refund", now)
+            if parts_back:
+                sms = {m: Channel.SMS.value for m in parts_back}
+                await refund_resale(conn, self._db, parts_back, now, sms)
         return changes
 
     async def _store_parts(self, conn: AsyncConnection, parts: list[dict[str, Any]]) -> None:
@@ -420,6 +428,7 @@ class SqlDeliveryQueue:
                 messages.c.status,
                 messages.c.parts,
                 messages.c.price_micros,
+                messages.c.channel,
             )
             .where(
                 messages.c.valid_until < now,
@@ -444,6 +453,8 @@ class SqlDeliveryQueue:
                 by_message.setdefault(mid, []).append(state)
             updates: list[dict[str, Any]] = []
             refunds: list[tuple[int, int, int]] = []
+            parts_back: dict[int, int] = {}
+            channels: dict[int, str] = {}
             for r in rows:
                 mid, current = int(r.id), S(r.status)
                 taken = by_message.get(mid, [])
@@ -453,11 +464,13 @@ class SqlDeliveryQueue:
                     target = S.EXPIRED
                     if not taken:
                         refunds.append((int(r.account_id), mid, int(r.parts) * int(r.price_micros)))
+                        parts_back[mid], channels[mid] = int(r.parts), r.channel
                 check_transition(current, target)
                 updates.append({"b_id": mid, "b_status": target.value, "b_status_at": now})
                 changes.append(StatusChange(mid, int(r.account_id), target, now))
             await conn.execute(_SET_FINAL, updates)
             await move_money(conn, refunds, "refund", now)
+            await refund_resale(conn, self._db, parts_back, now, channels)
         return changes
 
 

@@ -37,6 +37,7 @@ from ..services.routing import (
 from .accounts import dialect_insert
 from .database import Database
 from .ledger import BALANCE_CHANGE
+from .resale import restate_resale
 from .schema import accounts, ledger, messages, meta
 from .schema_routing import (
     ROUTING_VERSION_KEY,
@@ -273,6 +274,8 @@ class SqlRoutingStore:
             if self._db.dialect == "postgresql":
                 query = query.with_for_update()
             changed: list[dict[str, Any]] = []
+            resale_parts: dict[int, int] = {}
+            resale_price: dict[int, int] = {}
             rows: list[dict[str, Any]] = []
             per_account: dict[int, int] = {}
             for r in await conn.execute(query):
@@ -282,6 +285,7 @@ class SqlRoutingStore:
                 if (price, item.parts) == (old_price, old_parts):
                     continue
                 changed.append({"b_id": int(r.id), "b_price": price, "b_parts": item.parts})
+                resale_parts[int(r.id)], resale_price[int(r.id)] = item.parts, price
                 delta = price * item.parts - old_price * old_parts
                 if delta == 0:
                     continue
@@ -298,6 +302,7 @@ class SqlRoutingStore:
                 )
             if changed:
                 await conn.execute(_SET_PRICE, changed)
+                await restate_resale(conn, self._db, resale_parts, resale_price, now)
             if rows:
                 await conn.execute(
                     BALANCE_CHANGE,

@@ -17,6 +17,7 @@ from ..domain.messages import Channel, MessageKind
 from ..domain.status import MessageStatus, check_transition
 from ..services.scheduled import ScheduledMessage
 from .database import Database
+from .resale import refund_resale
 from .schema import accounts, ledger, messages
 
 __all__ = ["SqlScheduledStore"]
@@ -95,6 +96,7 @@ class SqlScheduledStore:
                 )
             ).all()
             refunds = sorted((int(r.id), int(r.parts) * int(r.price_micros)) for r in rows)
+            await refund_resale(conn, self._db, {int(r.id): int(r.parts) for r in rows}, now)
             total = sum(m for _, m in refunds)
             if total:
                 await conn.execute(

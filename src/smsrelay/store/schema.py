@@ -188,6 +188,7 @@ messages = Table(
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("connector", String, nullable=True),
     Column("extra", Text, nullable=True),  # JSON object of kind-specific fields
+    Column("area", String, nullable=True),  # the price entry's area (statistics)
     UniqueConstraint("account_id", "client_id_sms"),
     # claims and the release of scheduled messages walk this in (due_at, id) order
     Index(None, "status", "due_at", "id"),
@@ -232,4 +233,8 @@ from . import (  # noqa: E402,F401,I001
     schema_compliance,
     schema_optout,
     schema_web,
+    schema_tariffs,
+    schema_stats,
+    schema_checking,
+    schema_incoming_hooks,
 )

@@ -42,8 +42,10 @@ from ..services.ports import StatusChange
 from .accounts import PriceCache, dialect_insert
 from .database import Database
 from .ledger import move_money
+from .resale import refund_resale
 from .schema import accounts, messages, senders
 from .schema_viber import viber_legs
+from .tariff_cache import TariffCache
 
 __all__ = ["SqlViberStore"]
 
@@ -113,6 +115,7 @@ class SqlViberStore:
     def __init__(self, db: Database, prices: PriceCache | None = None) -> None:
         self._db = db
         self._prices = prices or PriceCache()
+        self._tariffs = TariffCache(self._prices)
         self._pg = db.dialect == "postgresql"
 
     # --- sends ---------------------------------------------------------------------------------
@@ -195,6 +198,8 @@ class SqlViberStore:
             if updates:
                 await conn.execute(_SET_MESSAGE, updates)
             await move_money(conn, refunds, "refund", now)
+            back = {mid: int(rows[mid].parts) for _, mid, _ in refunds}
+            await refund_resale(conn, self._db, back, now, {mid: _VIBER for mid in back})
             changes += await self._start_sms(conn, rows, fallbacks, now)
         return changes
 
@@ -377,7 +382,7 @@ class SqlViberStore:
                 .where(self._db.one_of(senders.c.name, names))
             )
         }
-        price_list = await self._prices.get(conn)
+        await self._tariffs.refresh(conn)  # the SMS leg at the account's own tariff
         changes: list[StatusChange] = []
         to_sms: list[dict[str, Any]] = []
         ended: list[dict[str, Any]] = []
@@ -388,7 +393,7 @@ class SqlViberStore:
             account_id = int(row.account_id)
             owner = owners.get(account_id)
             sender, parts = extra.get(EXTRA_SMS_SENDER, ""), int(extra.get(EXTRA_SMS_PARTS, "1"))
-            entry = price_list.lookup(row.phone, Channel.SMS)
+            entry = self._tariffs.price_list(account_id).lookup(row.phone, Channel.SMS)
             cost = entry.price.micros * parts if entry is not None else 0
             error: str | None = None
             if owner is None or owner.locked:

@@ -1,0 +1,212 @@
+"""Statistics: folding the trigger-fed delta log into the summary, and reading both.
+
+The triggers of migration 0091 append signed deltas; :meth:`SqlStatsStore.fold` moves a batch
+of them into ``message_stats`` in one transaction (deleting what it folded). Readers add the
+summary and the deltas not folded yet, so an answer is always exact, folded or not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain.money import Money
+from ..domain.status import MessageStatus
+from ..services.stats import Dimension, MessageFilter, MessageRow, SummaryRow
+from .accounts import dialect_insert
+from .database import Database
+from .schema import messages
+from .schema_stats import message_stats, message_stats_delta, message_stats_monthly
+
+__all__ = ["SqlStatsStore"]
+
+_KEY = ("account_id", "day", "status", "area", "sender", "campaign")
+_MONTH_KEY = ("account_id", "month", "status", "area", "sender", "campaign")
+
+
+class SqlStatsStore:
+    """:class:`smsrelay.services.stats.StatsStore` on SQLite or PostgreSQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def fold(self, limit: int) -> int:
+        """Fold up to ``limit`` of the oldest deltas into the summary."""
+        d = message_stats_delta
+        pick = select(d).order_by(d.c.id).limit(limit)
+        if self._db.dialect == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        async with self._db.write() as conn:
+            rows = (await conn.execute(pick)).all()
+            if not rows:
+                return 0
+            sums: dict[tuple[Any, ...], list[int]] = {}
+            for r in rows:
+                key = tuple(getattr(r, k) for k in _KEY)
+                acc = sums.setdefault(key, [0, 0, 0])
+                acc[0] += int(r.messages)
+                acc[1] += int(r.parts)
+                acc[2] += int(r.cost_micros)
+            values = [
+                {**dict(zip(_KEY, key, strict=True)), "messages": m, "parts": p, "cost_micros": c}
+                for key, (m, p, c) in sorted(sums.items())
+                if (m, p, c) != (0, 0, 0)
+            ]
+            if values:
+                await self._upsert(conn, message_stats, values)
+                monthly: dict[tuple[Any, ...], list[int]] = {}
+                for v in values:
+                    mkey = (v["account_id"], v["day"][:7], *(v[k] for k in _KEY[2:]))
+                    acc = monthly.setdefault(mkey, [0, 0, 0])
+                    acc[0] += v["messages"]
+                    acc[1] += v["parts"]
+                    acc[2] += v["cost_micros"]
+                await self._upsert(
+                    conn,
+                    message_stats_monthly,
+                    [
+                        {
+                            **dict(zip(_MONTH_KEY, k, strict=True)),
+                            "messages": m,
+                            "parts": p,
+                            "cost_micros": c,
+                        }
+                        for k, (m, p, c) in sorted(monthly.items())
+                    ],
+                )
+            await conn.execute(delete(d).where(self._db.one_of(d.c.id, [int(r.id) for r in rows])))
+        return len(rows)
+
+    async def _upsert(self, conn: AsyncConnection, s: Any, values: list[dict[str, Any]]) -> None:
+        stmt = dialect_insert(self._db, s)
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=[c for c in s.primary_key.columns],
+            set_={
+                "messages": s.c.messages + stmt.excluded.messages,  # type: ignore[attr-defined]
+                "parts": s.c.parts + stmt.excluded.parts,  # type: ignore[attr-defined]
+                "cost_micros": s.c.cost_micros + stmt.excluded.cost_micros,  # type: ignore[attr-defined]
+            },
+        )
+        await conn.execute(stmt, values)
+
+    async def summary(
+        self, account_id: int, first: date, last: date, group_by: Sequence[Dimension]
+    ) -> list[SummaryRow]:
+        """Folded counts (monthly rows for the whole months of the period when not grouped by
+        day, daily rows for the rest) plus unfolded deltas, each grouped by the database and
+        added up here."""
+        sums: dict[tuple[str, ...], list[int]] = {}
+        reads: list[tuple[Any, str, str, str]] = []  # (table, period column, from, to)
+        if Dimension.DAY in group_by:
+            reads.append((message_stats, "day", first.isoformat(), last.isoformat()))
+        else:
+            head, months, tail = _split(first, last)
+            for lo, hi in (head, tail):
+                if lo <= hi:
+                    reads.append((message_stats, "day", lo.isoformat(), hi.isoformat()))
+            if months is not None:
+                reads.append((message_stats_monthly, "month", months[0], months[1]))
+        reads.append((message_stats_delta, "day", first.isoformat(), last.isoformat()))
+        async with self._db.read() as conn:
+            for t, period, lo, hi in reads:
+                keys = [t.c[d.value] for d in group_by]
+                query = (
+                    select(
+                        *keys,
+                        func.sum(t.c.messages).label("n"),
+                        func.sum(t.c.parts).label("p"),
+                        func.sum(t.c.cost_micros).label("c"),
+                    )
+                    .where(t.c.account_id == account_id, t.c[period] >= lo, t.c[period] <= hi)
+                    .group_by(*keys)
+                )
+                width = len(keys)
+                for r in await conn.execute(query):
+                    if r.n is None:
+                        continue
+                    acc = sums.setdefault(tuple(str(v) for v in r[:width]), [0, 0, 0])
+                    acc[0] += int(r.n)
+                    acc[1] += int(r.p)
+                    acc[2] += int(r.c)
+        return [
+            SummaryRow(key=key, messages=n, parts=p, cost=Money(c))
+            for key, (n, p, c) in sorted(sums.items())
+            if n != 0
+        ]
+
+    async def messages(self, account_id: int, where: MessageFilter, limit: int) -> list[MessageRow]:
+        m = messages
+        query = (
+            select(
+                m.c.id,
+                m.c.phone,
+                m.c.sender,
+                m.c.text,
+                m.c.status,
+                m.c.status_at,
+                m.c.created_at,
+                m.c.parts,
+                m.c.price_micros,
+                m.c.extra,
+            )
+            .where(
+                m.c.account_id == account_id,
+                m.c.created_at >= where.since,
+                m.c.created_at < where.until,
+            )
+            .order_by(m.c.id)
+            .limit(limit)
+        )
+        if where.statuses is not None:
+            query = query.where(m.c.status.in_(sorted(s.value for s in where.statuses)))
+        if where.sender:
+            query = query.where(m.c.sender == where.sender)
+        if where.phone:
+            query = query.where(m.c.phone == where.phone)
+        async with self._db.read() as conn:
+            rows = (await conn.execute(query)).all()
+        out = []
+        for r in rows:
+            extra = json.loads(r.extra) if r.extra else {}
+            out.append(
+                MessageRow(
+                    id=int(r.id),
+                    phone=r.phone,
+                    sender=r.sender,
+                    text=r.text,
+                    status=MessageStatus(r.status),
+                    status_at=r.status_at,
+                    created_at=r.created_at,
+                    parts=int(r.parts),
+                    price=Money(int(r.price_micros)),
+                    campaign=str(extra.get("name_delivery") or ""),
+                )
+            )
+        return out
+
+
+def _split(
+    first: date, last: date
+) -> tuple[tuple[date, date], tuple[str, str] | None, tuple[date, date]]:
+    """[first, last] as: days before the first whole month, the whole months ('YYYY-MM'
+    bounds, None if none), days after the last whole month."""
+    start = first if first.day == 1 else _next_month(first)
+    end = (
+        _next_month(last) if _next_month(last) - timedelta(days=1) == last else last.replace(day=1)
+    )
+    # whole months are [start, end)
+    if start >= end:
+        return (first, last), None, (last + timedelta(days=1), last)
+    head = (first, start - timedelta(days=1))
+    tail = (end, last)
+    last_month = end - timedelta(days=1)
+    return head, (start.isoformat()[:7], last_month.isoformat()[:7]), tail
+
+
+def _next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -1,0 +1,121 @@
+"""The statistics summary follows every message change (database triggers), folded or not,
+and always equals a count over ``messages``, on both databases."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from smsrelay.domain.money import Money
+from smsrelay.domain.status import PartState
+from smsrelay.services.ports import PartAccepted, ReceiptRecord, SubmitRecord
+from smsrelay.services.stats import Dimension, MessageFilter
+from smsrelay.store.stats import SqlStatsStore
+
+from .conftest import NOW, Kit, message
+
+DAY = NOW.date()
+ALL = (Dimension.DAY, Dimension.STATUS, Dimension.AREA, Dimension.SENDER, Dimension.CAMPAIGN)
+
+
+async def truth(kit: Kit, account_id: int) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """The same aggregate computed by scanning messages."""
+    rows = await kit.rows(
+        "SELECT status, coalesce(area, ''), sender, extra, parts, price_micros FROM messages"
+        " WHERE account_id = :a",
+        a=account_id,
+    )
+    out: dict[tuple[str, ...], tuple[int, int, int]] = {}
+    for status, area, sender, extra, parts, price in rows:
+        campaign = json.loads(extra).get("name_delivery", "") if extra else ""
+        key = (DAY.isoformat(), status, area, sender, campaign)
+        n, p, c = out.get(key, (0, 0, 0))
+        out[key] = (n + 1, p + int(parts), c + int(parts) * int(price))
+    return out
+
+
+async def summary(
+    stats: SqlStatsStore, account_id: int
+) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    rows = await stats.summary(account_id, DAY - timedelta(days=1), DAY + timedelta(days=1), ALL)
+    return {r.key: (r.messages, r.parts, r.cost.micros) for r in rows}
+
+
+async def test_summary_follows_accept_claim_submit_receipts_and_expiry(kit: Kit) -> None:
+    alice = await kit.account("alice", "1000")
+    bob = await kit.account("bob", "1000", prices=False)
+    stats = SqlStatsStore(kit.db)
+    await kit.accept(
+        alice.id,
+        *(message(alice.id, f"7900000{n:04d}", parts=1 + n % 3) for n in range(30)),
+        *(
+            message(alice.id, "380501234567", sender="Other", extra={"name_delivery": "Sale"})
+            for _ in range(5)
+        ),
+        message(alice.id, time_send=NOW + timedelta(hours=2)),
+    )
+    await kit.accept(bob.id, message(bob.id))
+    assert await truth(kit, alice.id) == await summary(stats, alice.id)
+    claimed = await kit.claim(limit=20)
+    await kit.queue.record_submits(
+        [SubmitRecord(m.id, "smsc", (PartAccepted(1, f"c{m.id}"),)) for m in claimed[:15]]
+        + [SubmitRecord(m.id, "smsc", (), rejected_parts=m.parts) for m in claimed[15:]],
+        NOW,
+    )
+    await kit.queue.apply_receipts(
+        [ReceiptRecord("smsc", (f"c{m.id}",), PartState.DELIVERED, NOW) for m in claimed[:10]]
+    )
+    assert await truth(kit, alice.id) == await summary(stats, alice.id)
+    folded = await stats.fold(7)
+    assert 7 == folded
+    assert await truth(kit, alice.id) == await summary(stats, alice.id)
+    while await stats.fold(1000):
+        pass
+    assert 0 == await kit.scalar("SELECT count(*) FROM message_stats_delta")
+    await kit.queue.expire(NOW + timedelta(days=30), 100)
+    assert await truth(kit, alice.id) == await summary(stats, alice.id)
+    assert await truth(kit, bob.id) == await summary(stats, bob.id)  # accounts kept apart
+    assert 1 == sum(n for n, _, _ in (await summary(stats, bob.id)).values())
+    by_status = await stats.summary(alice.id, DAY, DAY, [Dimension.STATUS])
+    assert 36 == sum(r.messages for r in by_status)
+    total = await stats.summary(alice.id, DAY, DAY, [])
+    assert [36] == [r.messages for r in total]
+    assert Money(sum(v[2] for v in (await truth(kit, alice.id)).values())) == total[0].cost
+
+
+async def test_w1_listing_filters(kit: Kit) -> None:
+    alice = await kit.account("alice", "1000")
+    stats = SqlStatsStore(kit.db)
+    await kit.accept(alice.id, message(alice.id), message(alice.id, "79001112233", sender="B"))
+    window = MessageFilter(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert 2 == len(await stats.messages(alice.id, window, 100))
+    only_b = MessageFilter(window.since, window.until, sender="B")
+    [row] = await stats.messages(alice.id, only_b, 100)
+    assert "79001112233" == row.phone
+    assert [] == await stats.messages(
+        alice.id, MessageFilter(NOW + timedelta(days=1), NOW + timedelta(days=2)), 100
+    )
+    assert date(2026, 1, 1) == row.created_at.date()
+
+
+async def test_whole_months_read_from_the_monthly_rows_add_up(kit: Kit) -> None:
+    """Messages on days across three months: any period, grouped without the day (monthly
+    rows for whole months, daily for the edges), equals the sum of its daily rows."""
+    alice = await kit.account("alice", "1000")
+    stats = SqlStatsStore(kit.db)
+    start = NOW.replace(month=1, day=20)
+    for n in range(0, 80, 3):
+        await kit.accept(alice.id, message(alice.id), now=start + timedelta(days=n))
+    while await stats.fold(1000):
+        pass
+    await kit.accept(alice.id, message(alice.id), now=start + timedelta(days=41))  # unfolded
+    first_day = start.date()
+    for lo in (0, 5, 12, 40):
+        for hi in (lo, lo + 11, 45, 79):
+            first, last = first_day + timedelta(days=lo), first_day + timedelta(days=hi)
+            if first > last:
+                continue
+            daily = await stats.summary(alice.id, first, last, [Dimension.DAY, Dimension.STATUS])
+            whole = await stats.summary(alice.id, first, last, [Dimension.STATUS])
+            assert sum(r.messages for r in daily) == sum(r.messages for r in whole), (lo, hi)
+            assert sum(r.cost.micros for r in daily) == sum(r.cost.micros for r in whole)
