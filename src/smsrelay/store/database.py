@@ -46,6 +46,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from .migration_history import collapse_branch_heads
+
 __all__ = ["Database", "DatabaseUnavailable", "alembic_config", "migrate", "migrate_sync"]
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -249,7 +251,8 @@ def alembic_config(url: str | None = None) -> Config:
 def _upgrade_head(sync_conn: Connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = sync_conn
-    command.upgrade(cfg, "heads")  # feature branches each start from 0001
+    collapse_branch_heads(sync_conn, cfg)  # a database of release 0.1 had one row per branch
+    command.upgrade(cfg, "head")
 
 
 async def migrate(url: str, **open_options: Any) -> None:

@@ -1,7 +1,7 @@
 """XML data features: subscriber bases, subscribers, stop-list change times.
 
 Revision ID: 0021
-Revises: 0001
+Revises: 0020
 Create Date: 2026-11-22 01:00:00
 
 Frozen copy of ``smsrelay.store.schema_xml_data`` as first released.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0001"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
