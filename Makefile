@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## Install and start the platform: HTTP API on 127.0.0.1:8080, SQLite in ./var, built-in carrier.
 run: $(STAMP)
-	$(BIN)/smsrelay serve
+	$(BIN)/smsrelay serve --demo
 
 ## The whole test suite (SQLite and PostgreSQL on 127.0.0.1:5432): the fast suite, then the
 ## fault-injection suite (SIGKILL/SIGTERM of a real server, carrier faults).

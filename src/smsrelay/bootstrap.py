@@ -14,7 +14,7 @@ import structlog
 from starlette.routing import BaseRoute
 
 from .clock import Clock, SystemClock
-from .config import Settings
+from .config import Settings, demo_account_path
 from .delivery.engine import Engine, EngineSettings
 from .delivery.limits import FlowControl
 from .delivery.routing import Router
@@ -22,7 +22,7 @@ from .delivery.smpp_connector import SmppConnector, SmppConnectorConfig
 from .domain.accounts import Lang
 from .domain.messages import Channel
 from .domain.money import Money
-from .services.admin import AdminService
+from .services.admin import AdminError, AdminService
 from .services.auth import Authenticator
 from .services.platform import PlatformService
 from .services.submit import SubmitService
@@ -366,27 +366,48 @@ DEMO_PRICES = (
 async def ensure_demo_account(
     settings: Settings, admin: AdminService, stores: Stores
 ) -> str | None:
-    """On first start: a demo account, a default price list; returns the text to print."""
-    path = Path(settings.data_dir) / "demo-account.txt"
-    if await stores.accounts.find_by_login("demo") is None:
-        if not (await stores.accounts.price_list()).entries:
-            for prefix, price, area in DEMO_PRICES:
-                await admin.set_price(prefix, Money.parse(price), area, Channel.SMS)
-                await admin.set_price(prefix, Money.parse(price), area, Channel.VIBER)
-        password = secrets.token_urlsafe(9)
-        account, token = await admin.create_account(
-            "demo", password, balance=Money.parse("1000"), any_sender=True
+    """``serve --demo``: a funded demo account and demo prices; returns the text to print.
+
+    The credentials are printed once, when the account is created, and kept in a 0600 file of
+    this database (:func:`config.demo_account_path`). Several processes starting together on a
+    fresh database all get past this: the one whose insert wins creates it, the others say where
+    its credentials are."""
+    if not settings.demo:
+        return None
+    path = demo_account_path(settings.database_url, settings.data_dir)
+    if await stores.accounts.find_by_login(DEMO_LOGIN) is not None:
+        return f"demo account {DEMO_LOGIN!r}: credentials in {path}\n"
+    if not (await stores.accounts.price_list()).entries:
+        for prefix, price, area in DEMO_PRICES:  # upserts: a concurrent start writes the same
+            await admin.set_price(prefix, Money.parse(price), area, Channel.SMS)
+            await admin.set_price(prefix, Money.parse(price), area, Channel.VIBER)
+    password = secrets.token_urlsafe(9)
+    try:
+        _account, token = await admin.create_account(
+            DEMO_LOGIN, password, balance=Money.parse("1000"), any_sender=True
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = (
-            "demo account (any sender allowed, balance 1000.00 RUR)\n"
-            f"  login:    demo\n  password: {password}\n  token:    {token}\n"
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        _ = account
-        return text
-    if path.exists():
-        return path.read_text()
-    return None
+    except AdminError:  # another process created it a moment ago (same login)
+        if await stores.accounts.find_by_login(DEMO_LOGIN) is None:
+            raise
+        return f"demo account {DEMO_LOGIN!r}: created by another process, credentials in {path}\n"
+    text = (
+        "demo account (any sender allowed, balance 1000.00 RUR)\n"
+        f"  login:    {DEMO_LOGIN}\n  password: {password}\n  token:    {token}\n"
+    )
+    _write_private(path, text)
+    return text + f"  (kept in {path}, readable by this user only)\n"
+
+
+DEMO_LOGIN = "demo"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600 from the first byte; atomic replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)

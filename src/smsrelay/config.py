@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Settings", "demo_account_path", "load_settings", "mask_url"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/smsrelay.db"
 
@@ -57,6 +60,7 @@ class Settings:
     smpp_binds: int = 1
     sqlite_synchronous: str = "FULL"
     log_level: str = "info"
+    demo: bool = False  # create the funded demo account and demo prices (`serve --demo`)
     # status webhooks (J3/X3): the pusher, its retries, and the SSRF guard's address lists
     webhook_pusher: bool = True  # run the push loop in this process
     webhook_attempts: int = 5  # spec J3/X3: "5 attempts" in total
@@ -168,3 +172,39 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
             values[f.name] = _coerce(f.name, raw, f.type)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+_PASSWORD_IN_QUERY = re.compile(r"((?:^|[?&])password=)[^&]*", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password (in the authority or a ``password=`` query item) as ``***``:
+    the only form in which a database URL is ever shown (output, logs, errors)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    path_start = rest.find("/", rest.rfind("@") + 1)
+    authority = rest[:path_start] if path_start >= 0 else rest
+    creds, at, host = authority.rpartition("@")
+    if at and ":" in creds:
+        authority = f"{creds.split(':', 1)[0]}:***@{host}"
+    tail = _PASSWORD_IN_QUERY.sub(r"\1***", rest[path_start:]) if path_start >= 0 else ""
+    return f"{scheme}://{authority}{tail}"
+
+
+def demo_account_path(database_url: str, data_dir: str) -> Path:
+    """Where the demo account's credentials of this database are kept (mode 0600).
+
+    A SQLite database keeps them next to its file (``var/smsrelay.db`` →
+    ``var/smsrelay.db.demo-account.txt``); a PostgreSQL database in ``data_dir`` under a name
+    made of its host, port and database. Each database has its own file: the demo of one is
+    never written over another's."""
+    parts = urlsplit(database_url)
+    if parts.scheme.startswith("sqlite"):
+        database = unquote(database_url.split("://", 1)[1])
+        database = database[1:] if database.startswith("/") else database
+        database = database.split("?", 1)[0]
+        return Path(database).with_name(Path(database).name + ".demo-account.txt")
+    name = f"{parts.hostname or 'localhost'}-{parts.port or 5432}-{parts.path.strip('/') or 'db'}"
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return Path(data_dir) / f"demo-account-{safe}.txt"

@@ -54,6 +54,8 @@ COMMANDS = [
     ["account", "limit"],
 ]
 
+LOCAL_PORTS = ("--port", "0", "--simulator-port", "0")
+
 
 def smsrelay(
     *args: str, cwd: Path, db: str | None = None, check: bool = True
@@ -137,7 +139,7 @@ def test_serve_then_send_delivers(tmp_path: Path) -> None:
     another process delivers through the built-in simulator; SIGTERM stops it cleanly."""
     env = {**os.environ, "SMSRELAY_SIMULATOR_RECEIPT_DELAY": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "smsrelay", "serve", "--port", "0", "--simulator-port", "0"],
+        [*(sys.executable, "-m", "smsrelay", "serve"), "--demo", *LOCAL_PORTS],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -153,7 +155,7 @@ def test_serve_then_send_delivers(tmp_path: Path) -> None:
                 break
         assert url, server.stderr.read() if server.stderr else ""
         assert (tmp_path / "var" / "smsrelay.db").exists()
-        assert (tmp_path / "var" / "demo-account.txt").exists()
+        assert (tmp_path / "var" / "smsrelay.db.demo-account.txt").exists()
         proc = smsrelay(
             "send",
             "--to",

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..config import ConfigError, Settings, load_settings
+from ..config import ConfigError, Settings, load_settings, mask_url
 from ..domain.money import MoneyError
 from ..services.admin import AdminError
 
@@ -68,6 +68,11 @@ def cli() -> None:
 @click.option("--smpp-system-id", default=None, help="Carrier bind system_id.")
 @click.option("--smpp-password", default=None, help="Carrier bind password.")
 @click.option("--no-engine", is_flag=True, help="API only: do not deliver (another worker does).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Create a funded demo account and demo prices on first start (make run).",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -80,6 +85,7 @@ def serve(
     smpp_system_id: str | None,
     smpp_password: str | None,
     no_engine: bool,
+    demo: bool,
 ) -> None:
     """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
     from .serve import serve_forever
@@ -96,6 +102,7 @@ def serve(
         smpp_port=smpp_port,
         smpp_system_id=smpp_system_id,
         smpp_password=smpp_password,
+        demo=True if demo else None,
     )
     run(lambda: serve_forever(settings))
 
@@ -108,16 +115,7 @@ def migrate(database: str | None) -> None:
 
     settings = settings_from(database)
     run(lambda: do_migrate(settings.database_url))
-    click.echo(f"database is up to date: {_masked(settings.database_url)}")
-
-
-def _masked(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
-    return url
+    click.echo(f"database is up to date: {mask_url(settings.database_url)}")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import uvicorn
 
 from ..api.lenient_http import LenientHttpToolsProtocol
 from ..bootstrap import build_runtime, ensure_demo_account
-from ..config import Settings
+from ..config import Settings, mask_url
 
 
 def configure_logging(level: str) -> None:
@@ -62,7 +62,7 @@ async def serve_forever(settings: Settings) -> None:
             click.echo(
                 f"smsrelay is ready: API on http://{settings.host}:{port} "
                 "(POST /json, /json/state.php, /json/balance.php), "
-                f"database {settings.database_url}"
+                f"database {mask_url(settings.database_url)}"
                 + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else ""),
                 err=False,
             )
