@@ -14,7 +14,7 @@ import structlog
 from starlette.routing import BaseRoute
 
 from .clock import Clock, SystemClock
-from .config import Settings, demo_account_path
+from .config import Settings, demo_account_path, mask_url, sqlite_path
 from .delivery.engine import Engine, EngineSettings
 from .delivery.limits import FlowControl
 from .delivery.routing import Router
@@ -27,7 +27,14 @@ from .services.auth import Authenticator
 from .services.platform import PlatformService
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
-from .store import Database, SqlAccountStore, SqlDeliveryQueue, SqlMessageStore, migrate
+from .store import (
+    Database,
+    DatabaseUnavailable,
+    SqlAccountStore,
+    SqlDeliveryQueue,
+    SqlMessageStore,
+    migrate,
+)
 from .store.routing import SqlRoutingStore
 
 __all__ = ["Runtime", "Stores", "build_runtime", "ensure_demo_account", "open_stores"]
@@ -54,6 +61,13 @@ class Stores:
 
 
 async def open_stores(settings: Settings, *, run_migrations: bool = True) -> Stores:
+    database_file = sqlite_path(settings.database_url)
+    if not settings.create_database and database_file and not database_file.exists():
+        raise DatabaseUnavailable(
+            f"database {mask_url(settings.database_url)} does not exist "
+            f"({database_file.resolve()}): give --database or SMSRELAY_DATABASE_URL, "
+            "or create it with `smsrelay migrate`"
+        )
     if run_migrations:
         await migrate(settings.database_url)
     db = await Database.open(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)

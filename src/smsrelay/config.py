@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["ConfigError", "Settings", "demo_account_path", "load_settings", "mask_url"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "demo_account_path",
+    "load_settings",
+    "mask_url",
+    "sqlite_path",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/smsrelay.db"
 
@@ -61,6 +68,8 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     log_level: str = "info"
     demo: bool = False  # create the funded demo account and demo prices (`serve --demo`)
+    # a missing SQLite file is created (serve, migrate) or refused (every other CLI command)
+    create_database: bool = True
     # status webhooks (J3/X3): the pusher, its retries, and the SSRF guard's address lists
     webhook_pusher: bool = True  # run the push loop in this process
     webhook_attempts: int = 5  # spec J3/X3: "5 attempts" in total
@@ -192,6 +201,14 @@ def mask_url(url: str) -> str:
     return f"{scheme}://{authority}{tail}"
 
 
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (relative to the working folder), None for others."""
+    if not database_url.startswith("sqlite"):
+        return None
+    database = unquote(database_url.split("://", 1)[1]).split("?", 1)[0]
+    return Path(database[1:] if database.startswith("/") else database)
+
+
 def demo_account_path(database_url: str, data_dir: str) -> Path:
     """Where the demo account's credentials of this database are kept (mode 0600).
 
@@ -200,11 +217,9 @@ def demo_account_path(database_url: str, data_dir: str) -> Path:
     made of its host, port and database. Each database has its own file: the demo of one is
     never written over another's."""
     parts = urlsplit(database_url)
-    if parts.scheme.startswith("sqlite"):
-        database = unquote(database_url.split("://", 1)[1])
-        database = database[1:] if database.startswith("/") else database
-        database = database.split("?", 1)[0]
-        return Path(database).with_name(Path(database).name + ".demo-account.txt")
+    database = sqlite_path(database_url)
+    if database is not None:
+        return database.with_name(database.name + ".demo-account.txt")
     name = f"{parts.hostname or 'localhost'}-{parts.port or 5432}-{parts.path.strip('/') or 'db'}"
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
     return Path(data_dir) / f"demo-account-{safe}.txt"

@@ -118,6 +118,7 @@ def test_admin_commands_against_a_database(tmp_path: Path) -> None:
 def test_errors_are_one_line_and_nonzero(tmp_path: Path) -> None:
     """An impossible command fails with exit 1 and one clear line, no traceback."""
     db = f"sqlite:///{tmp_path}/cli.db"
+    smsrelay("migrate", cwd=tmp_path, db=db)
     cases = [
         ("account", "topup", "nobody", "5"),
         ("account", "create", "x", "--password", "p", "--balance", "lots"),

@@ -25,6 +25,9 @@ _db_option = click.option(
 
 
 def settings_from(database: str | None = None, **overrides: Any) -> Settings:
+    """The settings of a command; only ``serve`` and ``migrate`` may create a missing database
+    (they pass ``create_database=True``), every other command refuses it."""
+    overrides.setdefault("create_database", False)
     try:
         return load_settings(database_url=database, **overrides)
     except ConfigError as exc:
@@ -103,6 +106,7 @@ def serve(
         smpp_system_id=smpp_system_id,
         smpp_password=smpp_password,
         demo=True if demo else None,
+        create_database=True,
     )
     run(lambda: serve_forever(settings))
 
@@ -113,7 +117,7 @@ def migrate(database: str | None) -> None:
     """Create or upgrade the database schema (Alembic). Safe to run at any time."""
     from ..store import migrate as do_migrate
 
-    settings = settings_from(database)
+    settings = settings_from(database, create_database=True)
     run(lambda: do_migrate(settings.database_url))
     click.echo(f"database is up to date: {mask_url(settings.database_url)}")
 

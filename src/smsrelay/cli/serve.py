@@ -14,6 +14,7 @@ import uvicorn
 from ..api.lenient_http import LenientHttpToolsProtocol
 from ..bootstrap import build_runtime, ensure_demo_account
 from ..config import Settings, mask_url
+from .preflight import check_ports_free
 
 
 def configure_logging(level: str) -> None:
@@ -32,6 +33,7 @@ def configure_logging(level: str) -> None:
 
 
 async def serve_forever(settings: Settings) -> None:
+    check_ports_free(settings)  # before anything starts: a second copy fails here, cleanly
     configure_logging(settings.log_level)
     runtime = await build_runtime(settings)
     try:
