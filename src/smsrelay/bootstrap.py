@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -22,9 +22,11 @@ from .delivery.smpp_connector import SmppConnector, SmppConnectorConfig
 from .domain.accounts import Lang
 from .domain.messages import Channel
 from .domain.money import Money
+from .logs import trail_final
 from .services.admin import AdminError, AdminService
 from .services.auth import Authenticator
 from .services.platform import PlatformService
+from .services.ports import StatusChange
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
 from .store import (
@@ -273,6 +275,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     routes += webhook_routes(platform, extras["webhooks"], xml)
     if engine is not None and settings.webhook_pusher:
         engine.add_listener(lambda _changes: pusher.wake())
+    if engine is not None and settings.log_message_trail:
+        engine.add_listener(_trail_finals)
     # Incoming SMS (X7): MOs from the engine stored in batches, numbers/keywords route them
     from .api.xml_incoming import routes as incoming_routes
     from .services.inbound import InboundService
@@ -320,6 +324,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         )
         if "webhook_pusher" in extras and settings.webhook_pusher:
             viber.add_listener(lambda _changes: extras["webhook_pusher"].wake())
+        if settings.log_message_trail:
+            viber.add_listener(_trail_finals)
         extras["viber"] = viber
         workers.append(viber)
         routes += viber_routes(viber)
@@ -367,6 +373,13 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         extras=extras,
         workers=workers,
     )
+
+
+def _trail_finals(changes: Sequence[StatusChange]) -> None:
+    """The per-message trail's last line: each message that reached a final status."""
+    for change in changes:
+        if change.status.is_final:
+            trail_final(change.message_id, change.account_id, change.status.value)
 
 
 DEMO_PRICES = (

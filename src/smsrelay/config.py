@@ -67,6 +67,8 @@ class Settings:
     smpp_binds: int = 1
     sqlite_synchronous: str = "FULL"
     log_level: str = "info"
+    log_format: str = "console"  # console | json (one pipeline for every library: smsrelay.logs)
+    log_message_trail: bool = True  # INFO lines per message: accepted, submitted, final
     demo: bool = False  # create the funded demo account and demo prices (`serve --demo`)
     # a missing SQLite file is created (serve, migrate) or refused (every other CLI command)
     create_database: bool = True
@@ -104,6 +106,12 @@ class Settings:
             "sqlite_synchronous",
             "must be OFF, NORMAL, FULL or EXTRA",
         )
+        _check(
+            self.log_level.lower() in ("debug", "info", "warning", "error", "critical"),
+            "log_level",
+            "must be debug, info, warning, error or critical",
+        )
+        _check(self.log_format in ("console", "json"), "log_format", "must be console or json")
         _check(1 <= self.webhook_attempts <= 100, "webhook_attempts", "must be 1..100")
         _check(self.webhook_backoff_seconds >= 0, "webhook_backoff_seconds", "must be >= 0")
         _check(self.webhook_timeout > 0, "webhook_timeout", "must be positive")

@@ -76,6 +76,18 @@ def cli() -> None:
     is_flag=True,
     help="Create a funded demo account and demo prices on first start (make run).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"]),
+    default=None,
+    help="Log lines as text or one JSON object each (default console).",
+)
+@click.option("--log-level", default=None, help="debug, info, warning, error (default info).")
+@click.option(
+    "--no-message-trail",
+    is_flag=True,
+    help="No INFO line per message (accepted, submitted, final).",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -89,6 +101,9 @@ def serve(
     smpp_password: str | None,
     no_engine: bool,
     demo: bool,
+    log_format: str | None,
+    log_level: str | None,
+    no_message_trail: bool,
 ) -> None:
     """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
     from .serve import serve_forever
@@ -107,6 +122,9 @@ def serve(
         smpp_password=smpp_password,
         demo=True if demo else None,
         create_database=True,
+        log_format=log_format,
+        log_level=log_level,
+        log_message_trail=False if no_message_trail else None,
     )
     run(lambda: serve_forever(settings))
 

@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
 import click
-import structlog
 import uvicorn
 
 from ..api.lenient_http import LenientHttpToolsProtocol
 from ..bootstrap import build_runtime, ensure_demo_account
 from ..config import Settings, mask_url
+from ..logs import configure_logging
 from .preflight import check_ports_free
-
-
-def configure_logging(level: str) -> None:
-    lvl = getattr(logging, level.upper(), logging.INFO)
-    logging.basicConfig(level=lvl, format="%(message)s")
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.processors.format_exc_info,
-            structlog.dev.ConsoleRenderer(colors=False),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(lvl),
-        cache_logger_on_first_use=True,
-    )
 
 
 async def serve_forever(settings: Settings) -> None:
     check_ports_free(settings)  # before anything starts: a second copy fails here, cleanly
-    configure_logging(settings.log_level)
+    configure_logging(
+        settings.log_level, settings.log_format, message_trail=settings.log_message_trail
+    )
     runtime = await build_runtime(settings)
     try:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
@@ -45,6 +31,7 @@ async def serve_forever(settings: Settings) -> None:
             port=settings.port,
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's loggers propagate to our one pipeline (smsrelay.logs)
             lifespan="off",
             loop="none",
             http=LenientHttpToolsProtocol,  # unencoded GET request lines (spec §1.3)

@@ -24,6 +24,7 @@ from ..clock import Clock
 from ..domain.messages import Channel, MessageKind, OutboundMessage
 from ..domain.money import Money
 from ..domain.status import PartState
+from ..logs import StateLog, trail_submitted
 from ..services.batching import GroupCommitter
 from ..services.ports import (
     DeliveryQueue,
@@ -94,6 +95,7 @@ class Engine:
         self._clock = clock
         self._settings = settings or EngineSettings()
         self._listeners: list[ChangeSink] = [on_changes] if on_changes is not None else []
+        self._route_states = StateLog()  # routes without a connector, logged per change
         self._on_inbound = on_inbound
         self._wake = asyncio.Event()
         self._capacity = asyncio.Event()
@@ -194,7 +196,13 @@ class Engine:
         s = self._settings
         while self._running:
             room = s.max_in_flight - self._in_flight - self._reserved
-            if room <= 0 or not self._router.any_ready():
+            ready = self._router.any_ready()
+            if self._route_states.change("*", "ok" if ready else "no bound connector"):
+                if ready:
+                    log.info("delivery_resumed", reason="a connector is bound")
+                else:
+                    log.warning("delivery_waiting", reason="no bound connector")
+            if room <= 0 or not ready:
                 self._capacity.clear()
                 await wait_event(self._capacity, s.poll_interval)
                 continue
@@ -316,6 +324,7 @@ class Engine:
             if isinstance(result, str):
                 detail, used = result, name
                 continue
+            self._route_unavailable(route, message, None)
             if fallback is not None and fallback.ack is not None:
                 fallback.ack()  # the UNDELIV receipt is answered by this new attempt
             tried = (*exclude, name)
@@ -331,7 +340,23 @@ class Engine:
         if fallback is not None:
             self.on_receipt(fallback)  # no other connector took it: the UNDELIV stands
             return
+        self._route_unavailable(route, message, detail)
         self._retry(message, detail, used)
+
+    def _route_unavailable(
+        self, route: RouteSpec | None, message: OutboundMessage, detail: str | None
+    ) -> None:
+        """Log a route that finds no connector to take its messages once when it starts
+        (``detail``) and once when it ends (None), never per message."""
+        key = route.connectors if route is not None else ()
+        if not self._route_states.change(key, detail or "ok"):
+            if detail is not None:
+                log.debug("route_still_unavailable", connectors=list(key), id_sms=message.id)
+            return
+        if detail is None:
+            log.info("route_available", connectors=list(key))
+        else:
+            log.warning("route_unavailable", connectors=list(key), detail=detail, id_sms=message.id)
 
     def _busy_elsewhere(self, name: str) -> bool:
         """``name`` holds its share of the in-flight slots while other connectors exist: the
@@ -412,6 +437,7 @@ class Engine:
             await self._records.submit(record)  # max_in_flight messages
         except Exception:
             log.exception("submit_record_failed", message_id=message.id)
+        trail_submitted(message.id, connector.name, (a.carrier_id for a in accepted), rejected)
         return accepted if not (rejected or retry) else ()
 
     async def _retry_parts(
@@ -526,4 +552,3 @@ class Engine:
         if changes:
             for listener in self._listeners:
                 listener(changes)
-

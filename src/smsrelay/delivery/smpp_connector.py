@@ -27,6 +27,7 @@ from dataclasses import replace
 import structlog
 
 from ..clock import Clock
+from ..logs import StateLog
 from ..smpp import CommandId, Pdu, Role, Session, SmppError, status_name
 from .ports import InboundSink, OutboundPart, ReceiptSink, SubmitOutcome, SubmitStatus
 from .receipts import is_receipt, receipt_from_pdu
@@ -89,6 +90,7 @@ class SmppConnector:
         self._tick = max(
             0.01, min(1.0, config.response_timeout / 4, config.enquire_link_interval / 4)
         )
+        self._failures = StateLog()  # link errors, logged once per change
         self._stats = dict.fromkeys(
             (
                 "submitted",
@@ -163,7 +165,11 @@ class SmppConnector:
                 SmppError,
                 _BindRefused,
             ) as exc:
-                log.warning("smpp_link_failed", connector=self.name, error=str(exc) or repr(exc))
+                error = str(exc) or repr(exc)
+                if self._failures.change(self.name, error):  # once per change, not per retry
+                    log.warning("smpp_link_failed", connector=self.name, error=error)
+                else:
+                    log.debug("smpp_link_still_failing", connector=self.name, error=error)
             if self._stopping:
                 break
             self._move(LinkState.BACKOFF)
@@ -207,6 +213,7 @@ class SmppConnector:
             self._link = link
             self._move(LinkState.BOUND)
             self._link_up.set()
+            self._failures.change(self.name, "ok")
             log.info("smpp_bound", connector=self.name, host=cfg.host, port=cfg.port)
             await asyncio.shield(runner)
             log.info("smpp_link_down", connector=self.name)

@@ -23,6 +23,7 @@ from ..domain.messages import (
     normalize_phone,
 )
 from ..domain.senders import check_sender_format
+from ..logs import trail_accepted
 from .batching import GroupCommitter
 from .cascade import check_viber_item, viber_leg_fields
 from .commands import SendItem, SendRecipient, SendResult
@@ -78,14 +79,15 @@ class SubmitService:
                     continue
                 slots.append(len(results))
                 results.append(None)
-                to_store.append(
-                    self._new_message(account, item, content, rcpt, phone, parts, now)
-                )
+                to_store.append(self._new_message(account, item, content, rcpt, phone, parts, now))
         if to_store:
             stored = await self._committer.submit(AcceptRequest(account.id, to_store))
             for slot, msg, outcome in zip(slots, to_store, stored, strict=True):
                 number = numbers[slot]
                 if isinstance(outcome, Accepted):
+                    trail_accepted(
+                        outcome.id_sms, account.id, msg.phone, outcome.parts, msg.channel.value
+                    )
                     results[slot] = SendResult(
                         id_sms=outcome.id_sms,
                         parts=outcome.parts,

@@ -117,12 +117,15 @@ class Database:
                 raise DatabaseUnavailable(
                     f"cannot open database {async_url.render_as_string()}: {exc}"
                 ) from exc
-            engine = create_async_engine(async_url, echo=echo, pool_size=pool_size)
+            engine = create_async_engine(
+                async_url, echo=echo, pool_size=pool_size, hide_parameters=True
+            )
             _configure_sqlite(engine, sync_mode, sqlite_busy_timeout_ms)
         else:
             engine = create_async_engine(
                 async_url,
                 echo=echo,
+                hide_parameters=True,  # statement parameters (texts, tokens) never in errors
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
