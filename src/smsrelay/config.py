@@ -48,7 +48,7 @@ class Settings:
     engine: bool = True
     claim_batch: int = 400
     max_in_flight: int = 2000  # messages being submitted at once (all connectors)
-    lease_seconds: float = 300.0
+    lease_seconds: float = 15.0  # renewed every third of it while a process lives
     poll_interval: float = 0.25
     # the built-in carrier simulator
     simulator: bool = True
@@ -99,6 +99,7 @@ class Settings:
         _check(1 <= self.max_parts <= 255, "max_parts", "must be 1..255")
         _check(self.default_validity_hours > 0, "default_validity_hours", "must be positive")
         _check(self.claim_batch > 0, "claim_batch", "must be positive")
+        _check(self.lease_seconds > 0, "lease_seconds", "must be positive")
         _check(self.smpp_window > 0, "smpp_window", "must be positive")
         _check(self.smpp_binds > 0, "smpp_binds", "must be positive")
         _check(

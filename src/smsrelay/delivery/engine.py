@@ -28,6 +28,7 @@ from ..logs import StateLog, trail_submitted
 from ..services.batching import GroupCommitter
 from ..services.ports import (
     DeliveryQueue,
+    LeaseRenewal,
     PartAccepted,
     ReceiptRecord,
     StatusChange,
@@ -35,6 +36,7 @@ from ..services.ports import (
 )
 from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
 from ..text import vcard, wap
+from .leases import LeaseKeeper
 from .limits import ConcatRefs, FlowControl
 from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
 from .receipt_writer import ReceiptWriter, wait_event
@@ -52,7 +54,7 @@ InboundHandler = Callable[[InboundSms], None]
 class EngineSettings:
     claim_batch: int = 400
     max_in_flight: int = 2000
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(seconds=15)  # renewed every lease/3 while held (leases.py)
     poll_interval: float = 0.25
     retry_delay: timedelta = timedelta(seconds=5)
     housekeeping_interval: float = 1.0
@@ -118,6 +120,9 @@ class Engine:
             "receipts": 0,
         }
         self._receipts = ReceiptWriter(queue, clock, self._settings, self._emit, self.stats)
+        self.leases = LeaseKeeper(
+            queue if isinstance(queue, LeaseRenewal) else None, clock, self._settings.lease
+        )
 
     # --- sinks for connectors --------------------------------------------------------------
 
@@ -159,6 +164,7 @@ class Engine:
                 self._receipts.run(self._closing, lambda: self._running), name="engine-receipts"
             ),
             asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"),
+            asyncio.create_task(self.leases.run(self._closing), name="engine-leases"),
         ]
 
     async def stop(self, drain_timeout: float = 30.0) -> None:
@@ -282,6 +288,18 @@ class Engine:
         answering RETRY for every part -> the next; none left -> back to the queue. After an
         UNDELIV receipt (``fallback``) the connectors in ``exclude`` are skipped and, when no
         other one takes the message, the receipt stands."""
+        self.leases.hold(message.id)  # renewed by the heartbeat until the outcome is recorded
+        try:
+            await self._deliver_held(message, exclude, fallback)
+        finally:
+            self.leases.drop(message.id)
+
+    async def _deliver_held(
+        self,
+        message: OutboundMessage,
+        exclude: tuple[str, ...],
+        fallback: Receipt | None,
+    ) -> None:
         route = self._router.route(message)
         flow = self._flow
         if not flow.empty:
