@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .config_file import read_config_file
+
 __all__ = [
     "ConfigError",
     "Settings",
     "demo_account_path",
+    "effective_settings",
     "load_settings",
     "mask_url",
     "sqlite_path",
@@ -28,7 +31,11 @@ DEFAULT_DATABASE_URL = "sqlite:///var/smsrelay.db"
 
 
 class ConfigError(ValueError):
-    """A setting has an invalid value."""
+    """A setting has an invalid value (``key`` names it when one setting is at fault)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +164,7 @@ def _cidrs_ok(text: str) -> bool:
 
 def _check(ok: bool, key: str, why: str) -> None:
     if not ok:
-        raise ConfigError(f"setting {key} ({'SMSRELAY_' + key.upper()}): {why}")
+        raise ConfigError(f"setting {key} ({'SMSRELAY_' + key.upper()}): {why}", key)
 
 
 def _coerce(key: str, raw: str, kind: Any) -> Any:
@@ -178,18 +185,46 @@ def _coerce(key: str, raw: str, kind: Any) -> Any:
     return raw
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Defaults, then ``SMSRELAY_*`` environment variables, then explicit overrides."""
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, config_path: str | None = None, **overrides: Any
+) -> Settings:
+    """Defaults, then the config file, then ``SMSRELAY_*`` environment variables, then explicit
+    overrides (the command line)."""
+    return effective_settings(environ, config_path=config_path, **overrides)[0]
+
+
+def effective_settings(
+    environ: Mapping[str, str] | None = None, *, config_path: str | None = None, **overrides: Any
+) -> tuple[Settings, dict[str, str]]:
+    """:func:`load_settings` and where each value that is not a default came from.
+
+    The config file is ``config_path``, else ``SMSRELAY_CONFIG`` (none: no file)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    path = config_path or env.get("SMSRELAY_CONFIG") or None
+    if path:
+        try:
+            values.update(read_config_file(path, fields(Settings)))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        sources.update(dict.fromkeys(values, f"file {path}"))
     for f in fields(Settings):
         if f.name == "extra":
             continue
         raw = env.get("SMSRELAY_" + f.name.upper())
         if raw is not None:
             values[f.name] = _coerce(f.name, raw, f.type)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+            sources[f.name] = "environment SMSRELAY_" + f.name.upper()
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values.update(given)
+    sources.update(dict.fromkeys(given, "command line"))
+    try:
+        return Settings(**values), sources
+    except ConfigError as exc:
+        if exc.key in sources:
+            raise ConfigError(f"{exc}, given by {sources[exc.key]}", exc.key) from exc
+        raise
 
 
 _PASSWORD_IN_QUERY = re.compile(r"((?:^|[?&])password=)[^&]*", re.IGNORECASE)

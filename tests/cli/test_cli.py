@@ -52,15 +52,21 @@ COMMANDS = [
     ["route", "list"],
     ["route", "remove"],
     ["account", "limit"],
+    ["config"],
+    ["config", "show"],
 ]
 
 LOCAL_PORTS = ("--port", "0", "--simulator-port", "0")
 
 
 def smsrelay(
-    *args: str, cwd: Path, db: str | None = None, check: bool = True
+    *args: str,
+    cwd: Path,
+    db: str | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ}
+    env = {**(os.environ if env is None else env)}
     if db:
         env["SMSRELAY_DATABASE_URL"] = db
     proc = subprocess.run(

@@ -29,7 +29,7 @@ def settings_from(database: str | None = None, **overrides: Any) -> Settings:
     (they pass ``create_database=True``), every other command refuses it."""
     overrides.setdefault("create_database", False)
     try:
-        return load_settings(database_url=database, **overrides)
+        return load_settings(config_path=config_path(), database_url=database, **overrides)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -55,8 +55,25 @@ def _event_loop_run(coro: Awaitable[T]) -> T:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smsrelay")
-def cli() -> None:
+@click.option(
+    "--config",
+    "config_path",
+    envvar="SMSRELAY_CONFIG",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (smsrelay.toml); SMSRELAY_* variables and options override it.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
     """smsrelay: self-hosted A2P SMS platform (Webcom-compatible API, SMPP 3.4 delivery)."""
+    ctx.obj = {"config": config_path}
+
+
+def config_path() -> str | None:
+    """The ``--config`` given to ``smsrelay`` (None: SMSRELAY_CONFIG or no file)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get("config") if isinstance(obj, dict) else None
 
 
 @cli.command()
@@ -142,6 +159,7 @@ def migrate(database: str | None) -> None:
 
 def main() -> None:
     from . import admin as _admin  # noqa: F401 - registers the admin command groups
+    from . import config_show as _config_show  # noqa: F401 - `config show`
     from . import faults as _faults  # noqa: F401 - registers `simulate fault`
     from . import inbound as _inbound  # noqa: F401 - `number add/list/remove`, `simulate mo`
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
