@@ -29,9 +29,11 @@ run: $(RUN_STAMP)
 	$(BIN)/smsrelay serve --demo
 
 ## The whole test suite (SQLite and PostgreSQL on 127.0.0.1:5432): the fast suite, then the
-## fault-injection suite (SIGKILL/SIGTERM of a real server, carrier faults).
+## wheel built from a clean checkout and served from a fresh venv, then the fault-injection suite
+## (SIGKILL/SIGTERM of a real server, carrier faults).
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m packaging
 	$(BIN)/python -m pytest -q -m faults
 
 ## Only the fault-injection suite (tests/faults; SMSRELAY_FAULT_MESSAGES sets the SIGKILL load).

@@ -13,6 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,6 +35,7 @@ def _clean_checkout(target: Path) -> Path:
     return target
 
 
+@pytest.mark.packaging
 def test_the_wheel_builds_installs_and_serves(tmp_path: Path) -> None:
     """Build (no warnings from our pyproject), install in a fresh venv, serve, /ready answers."""
     source = _clean_checkout(tmp_path / "checkout")
