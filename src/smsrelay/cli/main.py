@@ -50,7 +50,7 @@ def _event_loop_run(coro: Awaitable[T]) -> T:
         import uvloop
     except ImportError:  # pragma: no cover
         return asyncio.run(coro)  # type: ignore[arg-type]
-    return uvloop.run(coro)  # type: ignore[arg-type,no-any-return]
+    return uvloop.run(coro)  # type: ignore[arg-type]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -38,12 +38,13 @@ async def serve_forever(settings: Settings) -> None:
             timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        # uvicorn < 0.29 installs its own handlers through this method; ours are set below
+        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
         serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.05)
         if server.started:
             sim = runtime.simulator

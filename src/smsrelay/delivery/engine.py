@@ -179,7 +179,7 @@ class Engine:
             await asyncio.wait(list(self._tasks), timeout=drain_timeout)
         await self._records.close()
 
-    async def close_receipts(self, timeout: float = 30.0) -> None:
+    async def close_receipts(self, within: float = 30.0) -> None:
         """After connectors stopped: end the loops, then write the last receipts.
 
         The loops are asked to end and awaited, never cancelled first: a task cancelled in
@@ -190,7 +190,7 @@ class Engine:
         self._receipts.nudge()
         loops, self._loops = self._loops, []
         if loops:
-            _done, pending = await asyncio.wait(loops, timeout=timeout)
+            _done, pending = await asyncio.wait(loops, timeout=within)
             for task in pending:  # stuck beyond the bound: the last resort
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)

@@ -118,9 +118,8 @@ class SubmitService:
             ):
                 return RecipientError.VCARD_INCOMPLETE, 0
             return None, 1
-        if body is None or body.strip() == "":
-            if item.kind is not MessageKind.SILENCE:
-                return RecipientError.NO_TEXT, 0
+        if (body is None or body.strip() == "") and item.kind is not MessageKind.SILENCE:
+            return RecipientError.NO_TEXT, 0
         if item.channel is Channel.VIBER:
             return check_viber_item(item, self._max_parts), 1
         parts = textcodec.count_parts(body or "")

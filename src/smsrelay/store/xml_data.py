@@ -310,7 +310,8 @@ class SqlXmlDataStore:
                 )
             )
         changes = [t for t in (added, removed) if t is not None]
-        return max(changes) if changes else created
+        latest: datetime = max(changes) if changes else created
+        return latest
 
     # --- scheduled messages (X15, X16) ---------------------------------------------------------
 
