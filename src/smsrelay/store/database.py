@@ -46,6 +46,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ..config import mask_url
 from .migration_history import collapse_branch_heads
 
 __all__ = ["Database", "DatabaseUnavailable", "alembic_config", "migrate", "migrate_sync"]
@@ -68,7 +69,7 @@ def _async_url(raw: str) -> tuple[URL, Dialect]:
     try:
         url = make_url(raw)
     except ArgumentError as exc:
-        raise ValueError(f"not a database URL: {raw!r}") from exc
+        raise ValueError(f"not a database URL: {mask_url(raw)!r}") from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
         if url.database in (None, "", ":memory:"):
