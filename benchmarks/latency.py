@@ -73,9 +73,9 @@ async def scenario_latency(
             tasks.append(asyncio.ensure_future(one(i)))
         await asyncio.gather(*tasks)
         deadline = time.perf_counter() + 60
-        while len(arrivals) < len(accepted) and time.perf_counter() < deadline:
+        while len(arrivals) < len(accepted) and time.perf_counter() < deadline:  # noqa: ASYNC110 - another process
             await asyncio.sleep(0.05)
-        while pending_count(server.db_path) > 0 and time.perf_counter() < deadline:
+        while pending_count(server.db_path) > 0 and time.perf_counter() < deadline:  # noqa: ASYNC110 - its database
             await asyncio.sleep(0.05)
         while not pool.empty():
             await pool.get_nowait().close()
@@ -89,7 +89,8 @@ async def scenario_latency(
     p50 = statistics.median(lat)
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     print(
-        f"  latency: {len(accepted)} accepted of {total} at {rate:.0f}/s, {len(lat)} seen at the carrier"
+        f"  latency: {len(accepted)} accepted of {total} at {rate:.0f}/s, "
+        f"{len(lat)} seen at the carrier"
     )
     return [
         report("acceptance -> submit_sm p50 at 1,000 msg/s", p50, "ms", "(p99 <= 50)", True),

@@ -7,6 +7,7 @@ generator shares the cores with the platform, so it must be cheap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -49,10 +50,8 @@ class Client:
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
-            try:
+            with contextlib.suppress(ConnectionError):
                 await self.writer.wait_closed()
-            except ConnectionError:
-                pass
 
 
 async def run_closed_loop(

@@ -182,7 +182,8 @@ def body_one(i: int) -> bytes:
 def body_bulk(i: int, n: int) -> bytes:
     phones = b",".join(b'{"phone":"' + safe_phone(i * n + k).encode() + b'"}' for k in range(n))
     return (
-        b'{"token":"bench-token","message":[{"type_send_1":"sms","sender":"Bench","text":"Hello bulk",'
+        b'{"token":"bench-token","message":[{"type_send_1":"sms","sender":"Bench",'
+        b'"text":"Hello bulk",'
         b'"phones":[' + phones + b"]}]}"
     )
 
@@ -217,7 +218,7 @@ async def scenario_e2e(workdir: Path, messages: int, concurrency: int) -> list[d
             lambda i: build_post(server.host, server.port, "/json", body_one(i)),
             on_response,
         )
-        while pending_count(server.db_path) > 0:
+        while pending_count(server.db_path) > 0:  # noqa: ASYNC110 - polls the server's database
             await asyncio.sleep(0.05)
         total = time.perf_counter() - t0
         cpu = server.cpu_seconds() - cpu0
@@ -230,7 +231,8 @@ async def scenario_e2e(workdir: Path, messages: int, concurrency: int) -> list[d
         sim.wait(timeout=30)
     print(
         f"  e2e: {messages} messages, {concurrency} clients, {errors} errors; "
-        f"HTTP phase {elapsed_http:.2f}s ({messages / elapsed_http:.0f} req/s), all final after {total:.2f}s"
+        f"HTTP phase {elapsed_http:.2f}s ({messages / elapsed_http:.0f} req/s), "
+        f"all final after {total:.2f}s"
     )
     print(
         f"  e2e CPU: platform {cpu * 1e6 / messages:.0f} us/msg ({cpu / total:.2f} cores), "
@@ -276,7 +278,8 @@ async def scenario_ingest(
         server.stop()
     n = requests * per_request
     print(
-        f"  ingest: {requests} requests x {per_request} phones in {elapsed:.2f}s, {bad} bad answers, "
+        f"  ingest: {requests} requests x {per_request} phones in {elapsed:.2f}s, "
+        f"{bad} bad answers, "
         f"{stored} rows stored; platform CPU {cpu * 1e6 / n:.1f} us/msg ({cpu / elapsed:.2f} cores)"
     )
     return [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +14,7 @@ import structlog
 from starlette.routing import BaseRoute
 
 from .clock import Clock, SystemClock
-from .config import Settings
+from .config import Settings, demo_account_path, mask_url, sqlite_path
 from .delivery.engine import Engine, EngineSettings
 from .delivery.limits import FlowControl
 from .delivery.routing import Router
@@ -22,14 +22,22 @@ from .delivery.smpp_connector import SmppConnector, SmppConnectorConfig
 from .domain.accounts import Lang
 from .domain.messages import Channel
 from .domain.money import Money
-from .services.admin import AdminService
+from .logs import trail_final
+from .services.admin import AdminError, AdminService
 from .services.auth import Authenticator
 from .services.metered import MeteredPlatform
 from .services.platform import PlatformService
-from .services.ports import Metrics, NullMetrics
+from .services.ports import Metrics, NullMetrics, StatusChange
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
-from .store import Database, SqlAccountStore, SqlDeliveryQueue, SqlMessageStore, migrate
+from .store import (
+    Database,
+    DatabaseUnavailable,
+    SqlAccountStore,
+    SqlDeliveryQueue,
+    SqlMessageStore,
+    migrate,
+)
 from .store.routing import SqlRoutingStore
 from .store.tariffs import SqlTariffStore
 
@@ -57,6 +65,13 @@ class Stores:
 
 
 async def open_stores(settings: Settings, *, run_migrations: bool = True) -> Stores:
+    database_file = sqlite_path(settings.database_url)
+    if not settings.create_database and database_file and not database_file.exists():
+        raise DatabaseUnavailable(
+            f"database {mask_url(settings.database_url)} does not exist "
+            f"({database_file.resolve()}): give --database or SMSRELAY_DATABASE_URL, "
+            "or create it with `smsrelay migrate`"
+        )
     if run_migrations:
         await migrate(settings.database_url)
     db = await Database.open(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
@@ -324,6 +339,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     routes += tariff_routes(platform, xml, extras["tariffs"])
     if engine is not None and settings.webhook_pusher:
         engine.add_listener(lambda _changes: pusher.wake())
+    if engine is not None and settings.log_message_trail:
+        engine.add_listener(_trail_finals)
     # Incoming SMS (X7): MOs from the engine stored in batches, numbers/keywords route them
     from .api.xml_incoming import routes as incoming_routes
     from .services.inbound import InboundService
@@ -379,6 +396,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         if "webhook_pusher" in extras and settings.webhook_pusher:
             viber.add_listener(lambda _changes: extras["webhook_pusher"].wake())
         viber.add_listener(metrics.finals)
+        if settings.log_message_trail:
+            viber.add_listener(_trail_finals)
         extras["viber"] = viber
         workers.append(viber)
         routes += viber_routes(viber)
@@ -624,6 +643,13 @@ def _web_routes(
     return access, web_routes(services, web_settings)
 
 
+def _trail_finals(changes: Sequence[StatusChange]) -> None:
+    """The per-message trail's last line: each message that reached a final status."""
+    for change in changes:
+        if change.status.is_final:
+            trail_final(change.message_id, change.account_id, change.status.value)
+
+
 DEMO_PRICES = (
     ("7", "1.00", "Russia"),
     ("380", "2.00", "Ukraine"),
@@ -635,30 +661,51 @@ DEMO_PRICES = (
 async def ensure_demo_account(
     settings: Settings, admin: AdminService, stores: Stores
 ) -> str | None:
-    """On first start: a demo account, a default price list; returns the text to print."""
-    path = Path(settings.data_dir) / "demo-account.txt"
-    if await stores.accounts.find_by_login("demo") is None:
-        if not (await stores.accounts.price_list()).entries:
-            for prefix, price, area in DEMO_PRICES:
-                await admin.set_price(prefix, Money.parse(price), area, Channel.SMS)
-                await admin.set_price(prefix, Money.parse(price), area, Channel.VIBER)
-        password = secrets.token_urlsafe(9)
-        account, token = await admin.create_account(
-            "demo", password, balance=Money.parse("1000"), any_sender=True
+    """``serve --demo``: a funded demo account and demo prices; returns the text to print.
+
+    The credentials are printed once, when the account is created, and kept in a 0600 file of
+    this database (:func:`config.demo_account_path`). Several processes starting together on a
+    fresh database all get past this: the one whose insert wins creates it, the others say where
+    its credentials are."""
+    if not settings.demo:
+        return None
+    path = demo_account_path(settings.database_url, settings.data_dir)
+    if await stores.accounts.find_by_login(DEMO_LOGIN) is not None:
+        return f"demo account {DEMO_LOGIN!r}: credentials in {path}\n"
+    if not (await stores.accounts.price_list()).entries:
+        for prefix, price, area in DEMO_PRICES:  # upserts: a concurrent start writes the same
+            await admin.set_price(prefix, Money.parse(price), area, Channel.SMS)
+            await admin.set_price(prefix, Money.parse(price), area, Channel.VIBER)
+    password = secrets.token_urlsafe(9)
+    try:
+        _account, token = await admin.create_account(
+            DEMO_LOGIN, password, balance=Money.parse("1000"), any_sender=True
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = (
-            "demo account (any sender allowed, balance 1000.00 RUR)\n"
-            f"  login:    demo\n  password: {password}\n  token:    {token}\n"
-        )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        _ = account
-        return text
-    if path.exists():
-        return path.read_text()
-    return None
+    except AdminError:  # another process created it a moment ago (same login)
+        if await stores.accounts.find_by_login(DEMO_LOGIN) is None:
+            raise
+        return f"demo account {DEMO_LOGIN!r}: created by another process, credentials in {path}\n"
+    text = (
+        "demo account (any sender allowed, balance 1000.00 RUR)\n"
+        f"  login:    {DEMO_LOGIN}\n  password: {password}\n  token:    {token}\n"
+    )
+    _write_private(path, text)
+    return text + f"  (kept in {path}, readable by this user only)\n"
+
+
+DEMO_LOGIN = "demo"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600 from the first byte; atomic replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def web_access(stores: Stores, clock: Clock | None = None) -> Any:
@@ -673,16 +720,18 @@ async def ensure_first_operator(settings: Settings, stores: Stores) -> str | Non
     """On first start (no operator yet): an ``admin`` operator with a random password, kept
     in ``<data_dir>/operator.txt``; returns the text to print (also on later starts, while
     the file exists)."""
+    from .services.web_access import OperatorError
+
     path = Path(settings.data_dir) / "operator.txt"
     access = web_access(stores)
     if await access.count_operators() == 0:
         password = secrets.token_urlsafe(12)
-        await access.create_operator("admin", password)
+        try:
+            await access.create_operator("admin", password)
+        except OperatorError:  # another process starting at the same moment created it
+            return f"console operator 'admin': created by another process, see {path}\n"
         text = f"console operator (role admin)\n  login:    admin\n  password: {password}\n"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        _write_private(path, text)
         return text
     if path.exists():
         return path.read_text()

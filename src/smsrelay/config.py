@@ -8,17 +8,34 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+from .config_file import read_config_file
+
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "demo_account_path",
+    "effective_settings",
+    "load_settings",
+    "mask_url",
+    "sqlite_path",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/smsrelay.db"
 
 
 class ConfigError(ValueError):
-    """A setting has an invalid value."""
+    """A setting has an invalid value (``key`` names it when one setting is at fault)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +55,7 @@ class Settings:
     engine: bool = True
     claim_batch: int = 400
     max_in_flight: int = 2000  # messages being submitted at once (all connectors)
-    lease_seconds: float = 300.0
+    lease_seconds: float = 15.0  # renewed every third of it while a process lives
     poll_interval: float = 0.25
     # the built-in carrier simulator
     simulator: bool = True
@@ -57,6 +74,11 @@ class Settings:
     smpp_binds: int = 1
     sqlite_synchronous: str = "FULL"
     log_level: str = "info"
+    log_format: str = "console"  # console | json (one pipeline for every library: smsrelay.logs)
+    log_message_trail: bool = True  # INFO lines per message: accepted, submitted, final
+    demo: bool = False  # create the funded demo account and demo prices (`serve --demo`)
+    # a missing SQLite file is created (serve, migrate) or refused (every other CLI command)
+    create_database: bool = True
     # status webhooks (J3/X3): the pusher, its retries, and the SSRF guard's address lists
     webhook_pusher: bool = True  # run the push loop in this process
     webhook_attempts: int = 5  # spec J3/X3: "5 attempts" in total
@@ -89,6 +111,7 @@ class Settings:
         _check(1 <= self.max_parts <= 255, "max_parts", "must be 1..255")
         _check(self.default_validity_hours > 0, "default_validity_hours", "must be positive")
         _check(self.claim_batch > 0, "claim_batch", "must be positive")
+        _check(self.lease_seconds > 0, "lease_seconds", "must be positive")
         _check(self.smpp_window > 0, "smpp_window", "must be positive")
         _check(self.smpp_binds > 0, "smpp_binds", "must be positive")
         _check(
@@ -96,6 +119,12 @@ class Settings:
             "sqlite_synchronous",
             "must be OFF, NORMAL, FULL or EXTRA",
         )
+        _check(
+            self.log_level.lower() in ("debug", "info", "warning", "error", "critical"),
+            "log_level",
+            "must be debug, info, warning, error or critical",
+        )
+        _check(self.log_format in ("console", "json"), "log_format", "must be console or json")
         _check(1 <= self.webhook_attempts <= 100, "webhook_attempts", "must be 1..100")
         _check(self.webhook_backoff_seconds >= 0, "webhook_backoff_seconds", "must be >= 0")
         _check(self.webhook_timeout > 0, "webhook_timeout", "must be positive")
@@ -141,7 +170,7 @@ def _cidrs_ok(text: str) -> bool:
 
 def _check(ok: bool, key: str, why: str) -> None:
     if not ok:
-        raise ConfigError(f"setting {key} ({'SMSRELAY_' + key.upper()}): {why}")
+        raise ConfigError(f"setting {key} ({'SMSRELAY_' + key.upper()}): {why}", key)
 
 
 def _coerce(key: str, raw: str, kind: Any) -> Any:
@@ -162,15 +191,85 @@ def _coerce(key: str, raw: str, kind: Any) -> Any:
     return raw
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Defaults, then ``SMSRELAY_*`` environment variables, then explicit overrides."""
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, config_path: str | None = None, **overrides: Any
+) -> Settings:
+    """Defaults, then the config file, then ``SMSRELAY_*`` environment variables, then explicit
+    overrides (the command line)."""
+    return effective_settings(environ, config_path=config_path, **overrides)[0]
+
+
+def effective_settings(
+    environ: Mapping[str, str] | None = None, *, config_path: str | None = None, **overrides: Any
+) -> tuple[Settings, dict[str, str]]:
+    """:func:`load_settings` and where each value that is not a default came from.
+
+    The config file is ``config_path``, else ``SMSRELAY_CONFIG`` (none: no file)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    path = config_path or env.get("SMSRELAY_CONFIG") or None
+    if path:
+        try:
+            values.update(read_config_file(path, fields(Settings)))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        sources.update(dict.fromkeys(values, f"file {path}"))
     for f in fields(Settings):
         if f.name == "extra":
             continue
         raw = env.get("SMSRELAY_" + f.name.upper())
         if raw is not None:
             values[f.name] = _coerce(f.name, raw, f.type)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+            sources[f.name] = "environment SMSRELAY_" + f.name.upper()
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values.update(given)
+    sources.update(dict.fromkeys(given, "command line"))
+    try:
+        return Settings(**values), sources
+    except ConfigError as exc:
+        if exc.key in sources:
+            raise ConfigError(f"{exc}, given by {sources[exc.key]}", exc.key) from exc
+        raise
+
+
+_PASSWORD_IN_QUERY = re.compile(r"((?:^|[?&])password=)[^&]*", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password (in the authority or a ``password=`` query item) as ``***``:
+    the only form in which a database URL is ever shown (output, logs, errors)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    path_start = rest.find("/", rest.rfind("@") + 1)
+    authority = rest[:path_start] if path_start >= 0 else rest
+    creds, at, host = authority.rpartition("@")
+    if at and ":" in creds:
+        authority = f"{creds.split(':', 1)[0]}:***@{host}"
+    tail = _PASSWORD_IN_QUERY.sub(r"\1***", rest[path_start:]) if path_start >= 0 else ""
+    return f"{scheme}://{authority}{tail}"
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (relative to the working folder), None for others."""
+    if not database_url.startswith("sqlite"):
+        return None
+    database = unquote(database_url.split("://", 1)[1]).split("?", 1)[0]
+    return Path(database[1:] if database.startswith("/") else database)
+
+
+def demo_account_path(database_url: str, data_dir: str) -> Path:
+    """Where the demo account's credentials of this database are kept (mode 0600).
+
+    A SQLite database keeps them next to its file (``var/smsrelay.db`` →
+    ``var/smsrelay.db.demo-account.txt``); a PostgreSQL database in ``data_dir`` under a name
+    made of its host, port and database. Each database has its own file: the demo of one is
+    never written over another's."""
+    parts = urlsplit(database_url)
+    database = sqlite_path(database_url)
+    if database is not None:
+        return database.with_name(database.name + ".demo-account.txt")
+    name = f"{parts.hostname or 'localhost'}-{parts.port or 5432}-{parts.path.strip('/') or 'db'}"
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return Path(data_dir) / f"demo-account-{safe}.txt"

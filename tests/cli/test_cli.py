@@ -66,13 +66,21 @@ COMMANDS = [
     ["stoplist", "list"],
     ["sender", "remove"],
     ["connector", "query-sm"],
+    ["config"],
+    ["config", "show"],
 ]
+
+LOCAL_PORTS = ("--port", "0", "--simulator-port", "0")
 
 
 def smsrelay(
-    *args: str, cwd: Path, db: str | None = None, check: bool = True
+    *args: str,
+    cwd: Path,
+    db: str | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ}
+    env = {**(os.environ if env is None else env)}
     if db:
         env["SMSRELAY_DATABASE_URL"] = db
     proc = subprocess.run(
@@ -130,6 +138,7 @@ def test_admin_commands_against_a_database(tmp_path: Path) -> None:
 def test_errors_are_one_line_and_nonzero(tmp_path: Path) -> None:
     """An impossible command fails with exit 1 and one clear line, no traceback."""
     db = f"sqlite:///{tmp_path}/cli.db"
+    smsrelay("migrate", cwd=tmp_path, db=db)
     cases = [
         ("account", "topup", "nobody", "5"),
         ("account", "create", "x", "--password", "p", "--balance", "lots"),
@@ -151,7 +160,7 @@ def test_serve_then_send_delivers(tmp_path: Path) -> None:
     another process delivers through the built-in simulator; SIGTERM stops it cleanly."""
     env = {**os.environ, "SMSRELAY_SIMULATOR_RECEIPT_DELAY": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "smsrelay", "serve", "--port", "0", "--simulator-port", "0"],
+        [*(sys.executable, "-m", "smsrelay", "serve"), "--demo", *LOCAL_PORTS],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -167,7 +176,7 @@ def test_serve_then_send_delivers(tmp_path: Path) -> None:
                 break
         assert url, server.stderr.read() if server.stderr else ""
         assert (tmp_path / "var" / "smsrelay.db").exists()
-        assert (tmp_path / "var" / "demo-account.txt").exists()
+        assert (tmp_path / "var" / "smsrelay.db.demo-account.txt").exists()
         proc = smsrelay(
             "send",
             "--to",

@@ -89,7 +89,8 @@ async def test_recipient_errors_use_the_spec_literals(platform: Platform) -> Non
         ({"sender": "", "text": "t", "phone": "79001234567"}, "Нет отправителя."),
         (
             {"sender": "ThisIsWayTooLongSender", "text": "t", "phone": "79001234567"},
-            "Отправитель не должен превышать 15 символов для цифровых номеров и 11 символов для буквенно-числовых.",
+            "Отправитель не должен превышать 15 символов для цифровых номеров"
+            " и 11 символов для буквенно-числовых.",
         ),
         (
             {"sender": "Pending", "text": "t", "phone": "79001234567"},
@@ -150,7 +151,7 @@ async def test_token_authentication_and_bogus_content_type(platform: Platform) -
     creds = await platform.account("sam", balance="3", any_sender=True)
     r = await platform.post_raw(
         "/json/balance.php",
-        ('{"token":"%s"}' % creds["token"]).encode(),
+        ('{"token":"' + creds["token"] + '"}').encode(),
         {"Content-type": "text/json; charset=utf-8;"},
     )
     assert "3" == r.json()["money"]

@@ -14,6 +14,8 @@ import httpx
 
 from .conftest import x7_body
 
+LOCAL_PORTS = ("--port", "0", "--simulator-port", "0")
+
 
 def smsrelay(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
@@ -33,7 +35,7 @@ def test_simulate_mo_reaches_x7_of_a_running_server(tmp_path: Path) -> None:
     """`number add` routes a number to the demo account; `simulate mo` makes the simulator of a
     running `serve` send an MO over SMPP; X7 lists it; mistakes are one line, exit 1."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "smsrelay", "serve", "--port", "0", "--simulator-port", "0"],
+        [*(sys.executable, "-m", "smsrelay", "serve"), "--demo", *LOCAL_PORTS],
         cwd=tmp_path,
         env={**os.environ, "SMSRELAY_SIMULATOR_RECEIPT_DELAY": "0"},
         stdout=subprocess.PIPE,
@@ -50,7 +52,7 @@ def test_simulate_mo_reaches_x7_of_a_running_server(tmp_path: Path) -> None:
         assert ready, server.stderr.read() if server.stderr else ""
         url = ready.split("API on ")[1].split()[0]
         sim_port = ready.split("simulator SMSC on ")[1].strip().rsplit(":", 1)[1]
-        demo = (tmp_path / "var" / "demo-account.txt").read_text()
+        demo = (tmp_path / "var" / "smsrelay.db.demo-account.txt").read_text()
         password = demo.split("password:")[1].split()[0]
 
         out = smsrelay("number", "add", "demo", "3443", "--prefix", "igra", cwd=tmp_path).stdout

@@ -18,6 +18,7 @@ def invoke(db: str, *args: str) -> Result:
 def test_connectors_routes_prices_and_limits(tmp_path: Path) -> None:
     """Each command prints one line; list shows what was stored; errors are one line, exit 1."""
     db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert 0 == invoke(db, "migrate").exit_code  # only serve and migrate create a database
     out = invoke(
         db,
         "connector",
@@ -65,6 +66,7 @@ def test_connectors_routes_prices_and_limits(tmp_path: Path) -> None:
 def test_load_a_toml_file(tmp_path: Path) -> None:
     """connector load adds the file's connectors and routes; a bad file is one clear line."""
     db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert 0 == invoke(db, "migrate").exit_code  # only serve and migrate create a database
     good = tmp_path / "links.toml"
     good.write_text(
         '[[connector]]\nname = "a"\nhost = "h"\nport = 1\nsystem_id = "s"\npassword = "p"\n'

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from smsrelay.store.xml_data import SqlXmlDataStore
 from sqlalchemy import text
 
 from smsrelay.domain.accounts import Account, Lang
@@ -25,7 +26,6 @@ from smsrelay.services.routing import Reprice
 from smsrelay.store import Database, SqlMessageStore
 from smsrelay.store.routing import SqlRoutingStore
 from smsrelay.store.tariffs import SqlTariffStore
-from smsrelay.store.xml_data import SqlXmlDataStore
 
 from .conftest import NOW, Kit, message
 

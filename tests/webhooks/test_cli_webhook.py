@@ -21,6 +21,7 @@ def test_set_show_remove_and_refusals(tmp_path: Path) -> None:
         result = runner.invoke(cli, list(args))
         return result.exit_code, result.output
 
+    assert 0 == smsrelay("migrate")[0]  # only serve and migrate create a database
     assert 0 == smsrelay("account", "create", "acme", "--password", "pw")[0]
     assert (0, "acme: webhook http://127.0.0.1:8000/hook (xml, <request> root, signed)\n") == (
         smsrelay(

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..config import ConfigError, Settings, load_settings
+from ..config import ConfigError, Settings, load_settings, mask_url
 from ..domain.money import MoneyError
 from ..services.admin import AdminError
 
@@ -25,8 +25,11 @@ _db_option = click.option(
 
 
 def settings_from(database: str | None = None, **overrides: Any) -> Settings:
+    """The settings of a command; only ``serve`` and ``migrate`` may create a missing database
+    (they pass ``create_database=True``), every other command refuses it."""
+    overrides.setdefault("create_database", False)
     try:
-        return load_settings(database_url=database, **overrides)
+        return load_settings(config_path=config_path(), database_url=database, **overrides)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -47,13 +50,30 @@ def _event_loop_run(coro: Awaitable[T]) -> T:
         import uvloop
     except ImportError:  # pragma: no cover
         return asyncio.run(coro)  # type: ignore[arg-type]
-    return uvloop.run(coro)  # type: ignore[arg-type,no-any-return]
+    return uvloop.run(coro)  # type: ignore[arg-type]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smsrelay")
-def cli() -> None:
+@click.option(
+    "--config",
+    "config_path",
+    envvar="SMSRELAY_CONFIG",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (smsrelay.toml); SMSRELAY_* variables and options override it.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
     """smsrelay: self-hosted A2P SMS platform (Webcom-compatible API, SMPP 3.4 delivery)."""
+    ctx.obj = {"config": config_path}
+
+
+def config_path() -> str | None:
+    """The ``--config`` given to ``smsrelay`` (None: SMSRELAY_CONFIG or no file)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get("config") if isinstance(obj, dict) else None
 
 
 @cli.command()
@@ -68,6 +88,23 @@ def cli() -> None:
 @click.option("--smpp-system-id", default=None, help="Carrier bind system_id.")
 @click.option("--smpp-password", default=None, help="Carrier bind password.")
 @click.option("--no-engine", is_flag=True, help="API only: do not deliver (another worker does).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Create a funded demo account and demo prices on first start (make run).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"]),
+    default=None,
+    help="Log lines as text or one JSON object each (default console).",
+)
+@click.option("--log-level", default=None, help="debug, info, warning, error (default info).")
+@click.option(
+    "--no-message-trail",
+    is_flag=True,
+    help="No INFO line per message (accepted, submitted, final).",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -80,6 +117,10 @@ def serve(
     smpp_system_id: str | None,
     smpp_password: str | None,
     no_engine: bool,
+    demo: bool,
+    log_format: str | None,
+    log_level: str | None,
+    no_message_trail: bool,
 ) -> None:
     """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
     from .serve import serve_forever
@@ -96,6 +137,11 @@ def serve(
         smpp_port=smpp_port,
         smpp_system_id=smpp_system_id,
         smpp_password=smpp_password,
+        demo=True if demo else None,
+        create_database=True,
+        log_format=log_format,
+        log_level=log_level,
+        log_message_trail=False if no_message_trail else None,
     )
     run(lambda: serve_forever(settings))
 
@@ -106,35 +152,27 @@ def migrate(database: str | None) -> None:
     """Create or upgrade the database schema (Alembic). Safe to run at any time."""
     from ..store import migrate as do_migrate
 
-    settings = settings_from(database)
+    settings = settings_from(database, create_database=True)
     run(lambda: do_migrate(settings.database_url))
-    click.echo(f"database is up to date: {_masked(settings.database_url)}")
-
-
-def _masked(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
-    return url
+    click.echo(f"database is up to date: {mask_url(settings.database_url)}")
 
 
 def main() -> None:
     from . import account_admin as _account_admin  # noqa: F401 - show/password/token, stoplist
     from . import admin as _admin  # noqa: F401 - registers the admin command groups
+    from . import config_show as _config_show  # noqa: F401 - `config show`
     from . import faults as _faults  # noqa: F401 - registers `simulate fault`
     from . import inbound as _inbound  # noqa: F401 - `number add/list/remove`, `simulate mo`
+    from . import incoming_webhooks as _incoming_webhooks  # noqa: F401 - `webhook incoming`
     from . import messages as _messages  # noqa: F401 - `messages search/show`
-    from . import optout as _optout  # noqa: F401 - `optout set/show/reset`
     from . import operations as _operations  # noqa: F401 - `status`
     from . import operators as _operators  # noqa: F401 - `operator create` (web console)
+    from . import optout as _optout  # noqa: F401 - `optout set/show/reset`
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
     from . import send as _send  # noqa: F401 - registers `send`
     from . import senders as _senders  # noqa: F401 - `sender approve/reject/list`
     from . import simulator as _simulator  # noqa: F401 - registers `simulator`
-    from . import incoming_webhooks as _incoming_webhooks  # noqa: F401 - `webhook incoming`
     from . import stats as _stats  # noqa: F401 - `stats`
     from . import tariff as _tariff  # noqa: F401 - `tariff create/set/assign/show/...`
     from . import timezone as _timezone  # noqa: F401 - `account timezone`

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 import httpx
 
-from .main import cli
+from ..config import demo_account_path
+from .main import _db_option, cli, settings_from
 
 _FINAL = {"deliver", "not_deliver", "expired", "read", "partly_deliver"}
 
 
-def _demo_credentials(data_dir: str) -> dict[str, str]:
-    path = Path(data_dir) / "demo-account.txt"
+def _demo_credentials(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     creds: dict[str, str] = {}
@@ -42,7 +42,8 @@ def _demo_credentials(data_dir: str) -> dict[str, str]:
 @click.option("--token", default=None, help="Account token instead of login/password.")
 @click.option("--url", default="http://127.0.0.1:8080", show_default=True, help="Server base URL.")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait.")
-@click.option("--data-dir", default="var", show_default=True, help="Where demo-account.txt is.")
+@_db_option
+@click.option("--data-dir", default=None, help="Data folder (a PostgreSQL demo account's file).")
 def send(
     phone: str | None,
     base: int | None,
@@ -54,7 +55,8 @@ def send(
     token: str | None,
     url: str,
     timeout: float,
-    data_dir: str,
+    database: str | None,
+    data_dir: str | None,
 ) -> None:
     """Send one SMS and print its id, then its final status; or with --base, one SMS per
     subscriber of a base (docs/campaigns.md) and print each id or refusal."""
@@ -66,7 +68,8 @@ def send(
     elif login and password:
         creds = {"login": login, "password": password}
     else:
-        demo = _demo_credentials(data_dir)
+        settings = settings_from(database, data_dir=data_dir)
+        demo = _demo_credentials(demo_account_path(settings.database_url, settings.data_dir))
         if not demo:
             raise click.ClickException("give --login/--password or --token (no demo account found)")
         creds = {"login": demo["login"], "password": demo["password"]}

@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
 import click
-import structlog
 import uvicorn
 
 from ..api.lenient_http import LenientHttpToolsProtocol
 from ..bootstrap import build_runtime, ensure_demo_account, ensure_first_operator
-from ..config import Settings
-
-
-def configure_logging(level: str) -> None:
-    lvl = getattr(logging, level.upper(), logging.INFO)
-    logging.basicConfig(level=lvl, format="%(message)s")
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.processors.format_exc_info,
-            structlog.dev.ConsoleRenderer(colors=False),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(lvl),
-        cache_logger_on_first_use=True,
-    )
+from ..config import Settings, mask_url
+from ..logs import configure_logging
+from .preflight import check_ports_free
 
 
 async def serve_forever(settings: Settings) -> None:
-    configure_logging(settings.log_level)
+    check_ports_free(settings)  # before anything starts: a second copy fails here, cleanly
+    configure_logging(
+        settings.log_level, settings.log_format, message_trail=settings.log_message_trail
+    )
     runtime = await build_runtime(settings)
     try:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
@@ -44,18 +32,20 @@ async def serve_forever(settings: Settings) -> None:
             port=settings.port,
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's loggers propagate to our one pipeline (smsrelay.logs)
             lifespan="off",
             loop="none",
             http=LenientHttpToolsProtocol,  # unencoded GET request lines (spec §1.3)
             timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        # uvicorn < 0.29 installs its own handlers through this method; ours are set below
+        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
         serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.05)
         if server.started:
             sim = runtime.simulator
@@ -63,7 +53,7 @@ async def serve_forever(settings: Settings) -> None:
             click.echo(
                 f"smsrelay is ready: API on http://{settings.host}:{port} "
                 "(POST /json, /json/state.php, /json/balance.php), "
-                f"database {settings.database_url}"
+                f"database {mask_url(settings.database_url)}"
                 + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else ""),
                 err=False,
             )

@@ -25,10 +25,12 @@ from ..clock import Clock
 from ..domain.messages import Channel, OutboundMessage
 from ..domain.money import Money
 from ..domain.status import PartState
+from ..logs import StateLog, trail_submitted
 from ..services.batching import GroupCommitter
 from ..services.payload import payload
 from ..services.ports import (
     DeliveryQueue,
+    LeaseRenewal,
     Metrics,
     NullMetrics,
     PartAccepted,
@@ -38,6 +40,7 @@ from ..services.ports import (
 )
 from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
 from .engine_settings import EngineSettings
+from .leases import LeaseKeeper
 from .limits import ConcatRefs, FlowControl
 from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
 from .receipt_writer import ReceiptWriter, wait_event
@@ -86,6 +89,7 @@ class Engine:
         self._clock = clock
         self._settings = settings or EngineSettings()
         self._listeners: list[ChangeSink] = [on_changes] if on_changes is not None else []
+        self._route_states = StateLog()  # routes without a connector, logged per change
         self._on_inbound = on_inbound
         self._wake = asyncio.Event()
         self._capacity = asyncio.Event()
@@ -108,6 +112,9 @@ class Engine:
             "receipts": 0,
         }
         self._receipts = ReceiptWriter(queue, clock, self._settings, self._emit, self.stats)
+        self.leases = LeaseKeeper(
+            queue if isinstance(queue, LeaseRenewal) else None, clock, self._settings.lease
+        )
 
     @property
     def router(self) -> Router:
@@ -204,6 +211,7 @@ class Engine:
                 self._receipts.run(self._closing, lambda: self._running), name="engine-receipts"
             ),
             asyncio.create_task(self._housekeeping_loop(), name="engine-housekeeping"),
+            asyncio.create_task(self.leases.run(self._closing), name="engine-leases"),
         ]
 
     async def stop(self, drain_timeout: float = 30.0) -> None:
@@ -218,7 +226,7 @@ class Engine:
             await asyncio.wait(list(self._tasks), timeout=drain_timeout)
         await self._records.close()
 
-    async def close_receipts(self, timeout: float = 30.0) -> None:
+    async def close_receipts(self, within: float = 30.0) -> None:
         """After connectors stopped: end the loops, then write the last receipts.
 
         The loops are asked to end and awaited, never cancelled first: a task cancelled in
@@ -229,7 +237,7 @@ class Engine:
         self._receipts.nudge()
         loops, self._loops = self._loops, []
         if loops:
-            _done, pending = await asyncio.wait(loops, timeout=timeout)
+            _done, pending = await asyncio.wait(loops, timeout=within)
             for task in pending:  # stuck beyond the bound: the last resort
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
@@ -241,7 +249,13 @@ class Engine:
         s = self._settings
         while self._running:
             room = s.max_in_flight - self._in_flight - self._reserved
-            if room <= 0 or not self._router.any_ready():
+            ready = self._router.any_ready()
+            if self._route_states.change("*", "ok" if ready else "no bound connector"):
+                if ready:
+                    log.info("delivery_resumed", reason="a connector is bound")
+                else:
+                    log.warning("delivery_waiting", reason="no bound connector")
+            if room <= 0 or not ready:
                 self._capacity.clear()
                 await wait_event(self._capacity, s.poll_interval)
                 continue
@@ -325,6 +339,18 @@ class Engine:
         other one takes the message, the receipt stands."""
         if fallback is not None and await self._refused_at_failover(message, fallback):
             return
+        self.leases.hold(message.id)  # renewed by the heartbeat until the outcome is recorded
+        try:
+            await self._deliver_held(message, exclude, fallback)
+        finally:
+            self.leases.drop(message.id)
+
+    async def _deliver_held(
+        self,
+        message: OutboundMessage,
+        exclude: tuple[str, ...],
+        fallback: Receipt | None,
+    ) -> None:
         route = self._router.route(message)
         flow = self._flow
         if not flow.empty:
@@ -367,6 +393,7 @@ class Engine:
             if isinstance(result, str):
                 detail, used = result, name
                 continue
+            self._route_unavailable(route, message, None)
             if fallback is not None and fallback.ack is not None:
                 fallback.ack()  # the UNDELIV receipt is answered by this new attempt
             tried = (*exclude, name)
@@ -382,6 +409,7 @@ class Engine:
         if fallback is not None:
             self.on_receipt(fallback)  # no other connector took it: the UNDELIV stands
             return
+        self._route_unavailable(route, message, detail)
         self._retry(message, detail, used)
 
     async def _refused_at_failover(self, message: OutboundMessage, fallback: Receipt) -> bool:
@@ -399,6 +427,20 @@ class Engine:
             return False
         self.on_receipt(fallback)
         return True
+    def _route_unavailable(
+        self, route: RouteSpec | None, message: OutboundMessage, detail: str | None
+    ) -> None:
+        """Log a route that finds no connector to take its messages once when it starts
+        (``detail``) and once when it ends (None), never per message."""
+        key = route.connectors if route is not None else ()
+        if not self._route_states.change(key, detail or "ok"):
+            if detail is not None:
+                log.debug("route_still_unavailable", connectors=list(key), id_sms=message.id)
+            return
+        if detail is None:
+            log.info("route_available", connectors=list(key))
+        else:
+            log.warning("route_unavailable", connectors=list(key), detail=detail, id_sms=message.id)
 
     def _busy_elsewhere(self, name: str) -> bool:
         """``name`` holds its share of the in-flight slots while other connectors exist: the
@@ -481,6 +523,7 @@ class Engine:
             await self._records.submit(record)  # max_in_flight messages
         except Exception:
             log.exception("submit_record_failed", message_id=message.id)
+        trail_submitted(message.id, connector.name, (a.carrier_id for a in accepted), rejected)
         return accepted if not (rejected or retry) else ()
 
     async def _retry_parts(

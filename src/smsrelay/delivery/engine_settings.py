@@ -16,7 +16,7 @@ __all__ = ["EngineSettings"]
 class EngineSettings:
     claim_batch: int = 400
     max_in_flight: int = 2000
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(seconds=15)  # renewed every lease/3 while held (leases.py)
     poll_interval: float = 0.25
     retry_delay: timedelta = timedelta(seconds=5)
     housekeeping_interval: float = 1.0

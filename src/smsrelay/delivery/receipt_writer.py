@@ -130,10 +130,10 @@ class ReceiptWriter:
         self._orphans = orphans
 
 
-async def wait_event(event: asyncio.Event, timeout: float | None) -> None:
-    """Until ``event`` is set, or ``timeout`` seconds passed (None: no limit)."""
-    if timeout is None:
+async def wait_event(event: asyncio.Event, within: float | None) -> None:
+    """Until ``event`` is set, or ``within`` seconds passed (None: no limit)."""
+    if within is None:
         await event.wait()
         return
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout)
+        await asyncio.wait_for(event.wait(), within)

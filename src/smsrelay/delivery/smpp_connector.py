@@ -29,6 +29,7 @@ import structlog
 
 from ..clock import Clock
 from ..domain.status import PartState
+from ..logs import StateLog
 from ..smpp import CommandId, MessageState, Pdu, Role, Session, SmppError, status_name
 from .ports import InboundSink, OutboundPart, ReceiptSink, SubmitOutcome, SubmitStatus
 from .receipts import PART_STATES, is_receipt, receipt_from_pdu
@@ -93,6 +94,7 @@ class SmppConnector:
         self._tick = max(
             0.01, min(1.0, config.response_timeout / 4, config.enquire_link_interval / 4)
         )
+        self._failures = StateLog()  # link errors, logged once per change
         self._stats = dict.fromkeys(
             (
                 "submitted",
@@ -167,8 +169,11 @@ class SmppConnector:
                 SmppError,
                 _BindRefused,
             ) as exc:
-                self.last_error = str(exc) or repr(exc)
-                log.warning("smpp_link_failed", connector=self.name, error=self.last_error)
+                error = self.last_error = str(exc) or repr(exc)
+                if self._failures.change(self.name, error):  # once per change, not per retry
+                    log.warning("smpp_link_failed", connector=self.name, error=error)
+                else:
+                    log.debug("smpp_link_still_failing", connector=self.name, error=error)
             if self._stopping:
                 break
             self._move(LinkState.BACKOFF)
@@ -213,6 +218,7 @@ class SmppConnector:
             self._move(LinkState.BOUND)
             self.bound_since = self._clock.now()
             self._link_up.set()
+            self._failures.change(self.name, "ok")
             log.info("smpp_bound", connector=self.name, host=cfg.host, port=cfg.port)
             await asyncio.shield(runner)
             log.info("smpp_link_down", connector=self.name)

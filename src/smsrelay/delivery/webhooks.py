@@ -25,6 +25,7 @@ import httpx
 import structlog
 
 from ..clock import Clock
+from ..logs import StateLog
 from ..services.webhooks import (
     PushBatch,
     PushOutcome,
@@ -100,6 +101,7 @@ class WebhookPusher:
         self._overall = asyncio.Semaphore(self._s.concurrency)
         self._per_account: dict[int, asyncio.Semaphore] = {}
         self._busy: dict[int, int] = {}  # account -> POSTs in flight or waiting
+        self._health = StateLog()  # accounts whose webhook fails, logged per change
         self._claimed: dict[str, PushBatch] = {}  # delivery id -> batch not yet recorded
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -215,6 +217,7 @@ class WebhookPusher:
             self.stats["acked"] += len(outcome.acked)
             if outcome.error or outcome.http_status is None:
                 self.stats["failed_posts"] += 1
+            self._log_health(batch, outcome)
         except Exception:
             # the lease runs out and the rows are claimed again: nothing is lost
             log.exception("webhook_record_failed", account=batch.account_id)
@@ -226,6 +229,22 @@ class WebhookPusher:
                 self._busy.pop(batch.account_id, None)
                 self._per_account.pop(batch.account_id, None)
             self._wake.set()
+
+    def _log_health(self, batch: PushBatch, outcome: PushOutcome) -> None:
+        """A failing webhook is logged when it starts failing (or fails differently) and when
+        it works again, not once per POST (the URL never: its query may hold a token)."""
+        status = outcome.http_status
+        failing = outcome.error or (
+            None if status is not None and 200 <= status < 300 else f"HTTP {status}"
+        )
+        if not self._health.change(batch.account_id, failing or "ok"):
+            if failing:
+                log.debug("webhook_still_failing", account=batch.account_id, error=failing)
+            return
+        if failing:
+            log.warning("webhook_failing", account=batch.account_id, error=failing)
+        else:
+            log.info("webhook_recovered", account=batch.account_id)
 
     async def _push(self, batch: PushBatch) -> PushOutcome:
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 __all__ = ["GroupCommitter"]
 
@@ -108,6 +108,6 @@ class GroupCommitter(Generic[T, R]):
             self._task = None
 
 
-def _consume(fut: asyncio.Future[object]) -> None:
+def _consume(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         fut.exception()

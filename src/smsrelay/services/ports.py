@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..domain.accounts import Account, Lang
 from ..domain.errors import RecipientError
@@ -312,7 +312,16 @@ class MessageQueries(Protocol):
     async def balance(self, account_id: int) -> Money: ...
 
 
-__all__ += ["SenderState"]  # re-exported for store implementers
+@runtime_checkable
+class LeaseRenewal(Protocol):
+    """Keeps the leases of messages a live worker still holds (its heartbeat)."""
+
+    async def renew_leases(self, message_ids: Sequence[int], until: datetime) -> int:
+        """``lease_until = until`` for those still ``submitting``; how many were renewed."""
+        ...
+
+
+__all__ += ["LeaseRenewal", "SenderState"]  # re-exported for store implementers
 _ = timedelta
 
 

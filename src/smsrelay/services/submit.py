@@ -23,6 +23,7 @@ from ..domain.messages import (
     normalize_phone,
 )
 from ..domain.senders import check_sender_format
+from ..logs import trail_accepted
 from ..text.translit import transliterate
 from .batching import GroupCommitter
 from .cascade import check_viber_item, viber_leg_fields
@@ -87,6 +88,9 @@ class SubmitService:
             for slot, msg, outcome in zip(slots, to_store, stored, strict=True):
                 number = numbers[slot]
                 if isinstance(outcome, Accepted):
+                    trail_accepted(
+                        outcome.id_sms, account.id, msg.phone, outcome.parts, msg.channel.value
+                    )
                     results[slot] = SendResult(
                         id_sms=outcome.id_sms,
                         parts=outcome.parts,

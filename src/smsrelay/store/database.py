@@ -46,6 +46,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ..config import mask_url
+from .migration_history import collapse_branch_heads
+
 __all__ = ["Database", "DatabaseUnavailable", "alembic_config", "migrate", "migrate_sync"]
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -66,7 +69,7 @@ def _async_url(raw: str) -> tuple[URL, Dialect]:
     try:
         url = make_url(raw)
     except ArgumentError as exc:
-        raise ValueError(f"not a database URL: {raw!r}") from exc
+        raise ValueError(f"not a database URL: {mask_url(raw)!r}") from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
         if url.database in (None, "", ":memory:"):
@@ -115,12 +118,15 @@ class Database:
                 raise DatabaseUnavailable(
                     f"cannot open database {async_url.render_as_string()}: {exc}"
                 ) from exc
-            engine = create_async_engine(async_url, echo=echo, pool_size=pool_size)
+            engine = create_async_engine(
+                async_url, echo=echo, pool_size=pool_size, hide_parameters=True
+            )
             _configure_sqlite(engine, sync_mode, sqlite_busy_timeout_ms)
         else:
             engine = create_async_engine(
                 async_url,
                 echo=echo,
+                hide_parameters=True,  # statement parameters (texts, tokens) never in errors
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
@@ -249,7 +255,8 @@ def alembic_config(url: str | None = None) -> Config:
 def _upgrade_head(sync_conn: Connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = sync_conn
-    command.upgrade(cfg, "heads")  # feature branches each start from 0001
+    collapse_branch_heads(sync_conn, cfg)  # a database of release 0.1 had one row per branch
+    command.upgrade(cfg, "head")
 
 
 async def migrate(url: str, **open_options: Any) -> None:

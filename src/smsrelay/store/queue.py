@@ -406,6 +406,21 @@ class SqlDeliveryQueue:
         )
         return {(r.connector, r.carrier_id): (int(r.message_id), int(r.part_no)) for r in rows}
 
+    # --- leases --------------------------------------------------------------------------------
+
+    async def renew_leases(self, message_ids: Sequence[int], until: datetime) -> int:
+        """The heartbeat of a live worker: its ``submitting`` messages keep their claim."""
+        if not message_ids:
+            return 0
+        stmt = (
+            update(messages)
+            .where(self._db.one_of(messages.c.id, list(message_ids)))
+            .where(messages.c.status == S.SUBMITTING.value)
+            .values(lease_until=until)
+        )
+        async with self._db.write() as conn:
+            return (await conn.execute(stmt)).rowcount
+
     # --- expiry --------------------------------------------------------------------------------
 
     async def expire(self, now: datetime, limit: int) -> list[StatusChange]:

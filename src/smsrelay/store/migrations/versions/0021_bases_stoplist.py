@@ -1,7 +1,7 @@
 """Subscriber bases and subscribers (X9-X12), stop-list change times (X17).
 
 Revision ID: 0021
-Revises: 0001
+Revises: 0020
 Create Date: 2026-11-22 01:00:00
 
 Frozen copy, as first released, of the tables now in ``smsrelay.store.schema_bases`` and
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0001"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Incoming SMS: routing numbers/keywords and stored MO messages.
 
 Revision ID: 0022
-Revises: 0001
+Revises: 0021
 Create Date: 2026-11-22 01:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0001"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

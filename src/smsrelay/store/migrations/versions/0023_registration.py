@@ -1,7 +1,7 @@
 """Self-service registrations (G5): the ``registrations`` table.
 
 Revision ID: 0023
-Revises: 0001
+Revises: 0022
 Create Date: 2026-11-22 01:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
-down_revision: str | None = "0001"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

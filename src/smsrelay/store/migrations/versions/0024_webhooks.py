@@ -1,7 +1,7 @@
 """Status webhooks: settings, the durable outbox (filled by a trigger on ``messages``), attempts.
 
 Revision ID: 0024
-Revises: 0001
+Revises: 0023
 Create Date: 2026-11-22 01:00:00
 
 Every client-visible status change of a message (a change INTO a final status, including
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0001"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Viber legs of messages (Viber and the Viber->SMS cascade).
 
 Revision ID: 0025
-Revises: 0001
+Revises: 0024
 Create Date: 2026-11-22 01:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0001"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

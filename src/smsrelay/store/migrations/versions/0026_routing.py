@@ -1,7 +1,7 @@
 """Routing: carrier connectors, routes, per-route prices, per-account/sender rate limits.
 
 Revision ID: 0026
-Revises: 0001
+Revises: 0025
 Create Date: 2026-11-22 01:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0001"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

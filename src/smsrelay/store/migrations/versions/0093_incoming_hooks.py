@@ -1,7 +1,7 @@
 """Incoming-SMS webhooks: settings, outbox (fed by a trigger on inbound_messages), attempts.
 
 Revision ID: 0093
-Revises: 0092, 0022
+Revises: 0092
 Create Date: 2026-12-06 00:30:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0093"
-# also after 0022 (inbound_messages, which the trigger watches): a merge point
-down_revision: str | tuple[str, ...] | None = ("0092", "0022")
+# (after 0022, inbound_messages, which the trigger watches: the history is linear)
+down_revision: str | None = "0092"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
