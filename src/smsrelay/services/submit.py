@@ -121,9 +121,8 @@ class SubmitService:
             ):
                 return RecipientError.VCARD_INCOMPLETE, 0
             return self._parts_error(encoded_parts(item.kind, "", item.extra))
-        if body is None or body.strip() == "":
-            if item.kind is not MessageKind.SILENCE:
-                return RecipientError.NO_TEXT, 0
+        if (body is None or body.strip() == "") and item.kind is not MessageKind.SILENCE:
+            return RecipientError.NO_TEXT, 0
         if item.channel is Channel.VIBER:
             return check_viber_item(item, self._max_parts), 1
         return self._parts_error(encoded_parts(item.kind, body or "", item.extra))
