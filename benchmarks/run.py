@@ -92,7 +92,9 @@ def start_simulator(workdir: Path, receipt_delay: str) -> tuple[subprocess.Popen
     raise RuntimeError("simulator did not start")
 
 
-def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
+def start_server(
+    workdir: Path, *extra: str, price: str = "0.01", webhook: str | None = None
+) -> Server:
     db = workdir / "var" / "bench.db"
     env = {
         **os.environ,
@@ -115,6 +117,8 @@ def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
         env=env,
     )
     smsrelay(workdir, "price", "set", "7", price, "--area", "Russia", env=env)
+    if webhook:  # the account's status webhook (the peer benchmark's sink)
+        smsrelay(workdir, "webhook", "set", "bench", webhook, env=env)
     profile = os.environ.get("SMSRELAY_BENCH_PROFILE")  # a path: run the server under cProfile
     prefix = ["-m", "cProfile", "-o", profile] if profile else []
     proc = subprocess.Popen(
@@ -296,7 +300,7 @@ async def main() -> int:
     )
     ap.add_argument(
         "--scenario",
-        choices=["all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill"],
+        choices=["all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill", "kannel"],
         default="all",
     )
     ap.add_argument(
@@ -305,6 +309,7 @@ async def main() -> int:
     ap.add_argument("--messages", type=int, default=20_000)
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--bulk-requests", type=int, default=60)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of each, kannel scenario")
     args = ap.parse_args()
     results: list[dict[str, object]] = []
     print("smsrelay benchmark (SQLite, built-in simulator, load generator on the same machine)")
@@ -339,6 +344,13 @@ async def main() -> int:
                 results += await resilience.scenario_sigkill(
                     base / "sigkill", args.crash_messages, report
                 )
+        if args.scenario in ("all", "kannel"):
+            from peer_kannel import scenario_kannel  # the peer benchmark: Kannel, same run
+
+            (base / "kannel").mkdir()
+            results += await scenario_kannel(
+                base / "kannel", args.messages, args.concurrency, args.rounds, report
+            )
     missed = [r["name"] for r in results if not r["ok"]]
     print(
         f"{len(results) - len(missed)} of {len(results)} targets met"
