@@ -3,6 +3,7 @@ it over HTTP from this one, printing each figure next to its target (issue: the 
 
     make bench                 # all scenarios, SQLite
     python benchmarks/run.py --scenario e2e --messages 5000
+    python benchmarks/run.py --scenario e2e,kannel --messages 5000 --rounds 3   # peer benchmark
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ def start_simulator(workdir: Path, receipt_delay: str) -> tuple[subprocess.Popen
     raise RuntimeError("simulator did not start")
 
 
-def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
+def start_server(
+    workdir: Path, *extra: str, price: str = "0.01", webhook: str | None = None
+) -> Server:
     db = workdir / "var" / "bench.db"
     env = {
         **os.environ,
@@ -115,6 +118,8 @@ def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
         env=env,
     )
     smsrelay(workdir, "price", "set", "7", price, "--area", "Russia", env=env)
+    if webhook:  # the account's status webhook (the peer benchmark's sink)
+        smsrelay(workdir, "webhook", "set", "bench", webhook, env=env)
     profile = os.environ.get("SMSRELAY_BENCH_PROFILE")  # a path: run the server under cProfile
     prefix = ["-m", "cProfile", "-o", profile] if profile else []
     proc = subprocess.Popen(
@@ -299,8 +304,10 @@ async def main() -> int:
     )
     ap.add_argument(
         "--scenario",
-        choices=["all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill"],
-        default="all",
+        type=lambda text: text.split(","),
+        default=["all"],
+        help="all, or some of e2e, ingest, latency, parts3, binds2, sigkill, kannel "
+        "(comma-separated: e2e,kannel runs both in one run)",
     )
     ap.add_argument(
         "--crash-messages", type=int, default=50_000, help="messages of the sigkill scenario"
@@ -308,40 +315,55 @@ async def main() -> int:
     ap.add_argument("--messages", type=int, default=20_000)
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--bulk-requests", type=int, default=60)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of each, kannel scenario")
     args = ap.parse_args()
+    known = {"all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill", "kannel"}
+    if not set(args.scenario) <= known:
+        ap.error(f"unknown scenario: {', '.join(sorted(set(args.scenario) - known))}")
+
+    def want(name: str) -> bool:
+        return "all" in args.scenario or name in args.scenario
+
     results: list[dict[str, object]] = []
     print("smsrelay benchmark (SQLite, built-in simulator, load generator on the same machine)")
     with tempfile.TemporaryDirectory(prefix="smsrelay-bench-") as tmp:
         base = Path(tmp)
-        if args.scenario in ("all", "e2e"):
+        if want("e2e"):
             (base / "e2e").mkdir()
             results += await scenario_e2e(base / "e2e", args.messages, args.concurrency)
-        if args.scenario in ("all", "ingest"):
+        if want("ingest"):
             (base / "ingest").mkdir()
             results += await scenario_ingest(base / "ingest", args.bulk_requests, 1000)
-        if args.scenario in ("all", "latency"):
+        if want("latency"):
             from latency import scenario_latency
 
             (base / "latency").mkdir()
             results += await scenario_latency(base / "latency", report)
-        if args.scenario in ("all", "parts3", "binds2", "sigkill"):
+        if any(map(want, ("parts3", "binds2", "sigkill"))):
             import resilience  # the fault issue: 3 parts, 2 binds, SIGKILL mid-run
 
             for name in ("parts3", "binds2", "sigkill"):
-                if args.scenario in ("all", name):
+                if want(name):
                     (base / name).mkdir()
-            if args.scenario in ("all", "parts3"):
+            if want("parts3"):
                 results += await resilience.scenario_parts3(
                     base / "parts3", args.messages // 2, args.concurrency, report
                 )
-            if args.scenario in ("all", "binds2"):
+            if want("binds2"):
                 results += await resilience.scenario_binds2(
                     base / "binds2", args.messages, args.concurrency, report
                 )
-            if args.scenario in ("all", "sigkill"):
+            if want("sigkill"):
                 results += await resilience.scenario_sigkill(
                     base / "sigkill", args.crash_messages, report
                 )
+        if want("kannel"):
+            from peer_kannel import scenario_kannel  # the peer benchmark: Kannel, same run
+
+            (base / "kannel").mkdir()
+            results += await scenario_kannel(
+                base / "kannel", args.messages, args.concurrency, args.rounds, report
+            )
     missed = [r["name"] for r in results if not r["ok"]]
     print(
         f"{len(results) - len(missed)} of {len(results)} targets met"

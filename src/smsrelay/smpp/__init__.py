@@ -3,9 +3,10 @@
     from smsrelay.smpp import Pdu, Session, Role, NEED_DATA, encode, decode
 
 Modules: ``constants`` (command ids, statuses, tags), ``pdu_tables`` (the spec's field tables),
-``pdu`` (the :class:`Pdu` value), ``tlv``, ``codec`` (encode/decode), ``session`` (states,
-window, timers), ``receipts`` (receipt text, id spellings), ``udh`` (concatenation headers),
-``timefmt`` (SMPP time strings), ``errors`` (the :class:`SmppError` tree).
+``pdu`` (the :class:`Pdu` value), ``tlv``, ``codec`` (encode/decode), ``layouts`` (the codec's
+straight-line paths for the hot-path PDUs), ``session`` (states, window, timers), ``receipts``
+(receipt text, id spellings), ``udh`` (concatenation headers), ``timefmt`` (SMPP time strings),
+``errors`` (the :class:`SmppError` tree).
 """
 
 from .codec import DEFAULT_MAX_PDU, decode, encode, error_reply, parse_header

@@ -4,6 +4,11 @@ Bounded at the edge (§3.2): ``16 <= command_length <= max_pdu`` is checked from
 alone, before any body is awaited; each field is checked against its maximum size; every
 failure is one of our :class:`~smsrelay.smpp.errors.PduError` types carrying the
 command_status to answer with, never ``IndexError`` or ``struct.error``.
+
+The PDUs on every message's path take the precomputed layouts of
+:mod:`smsrelay.smpp.layouts` (same bytes, same values; anything irregular falls back to the
+generic table walk here, which owns the errors); :func:`encode_generic` and
+:func:`decode_body_generic` are the table walk alone.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import struct
 
 from .constants import CommandId, CommandStatus
 from .errors import FieldError, FramingError, SmppError, UnknownCommandError
+from .layouts import FAST_DECODERS, FAST_ENCODERS
 from .pdu import Pdu
 from .pdu_tables import BODIES, RESPONSE_OF, FieldKind, ParamValue
 from .tlv import decode_tlvs, encode_tlvs
@@ -22,7 +28,9 @@ __all__ = [
     "Header",
     "decode",
     "decode_body",
+    "decode_body_generic",
     "encode",
+    "encode_generic",
     "error_reply",
     "parse_header",
 ]
@@ -32,6 +40,7 @@ HEADER_SIZE = 16
 DEFAULT_MAX_PDU = 64 * 1024
 
 Header = tuple[int, int, int, int]  # command_length, command_id, command_status, sequence
+_COMMANDS: dict[int, CommandId] = {int(c): c for c in CommandId}  # cheaper than CommandId(n)
 
 
 def parse_header(data: bytes | bytearray | memoryview, max_pdu: int = DEFAULT_MAX_PDU) -> Header:
@@ -50,6 +59,17 @@ def parse_header(data: bytes | bytearray | memoryview, max_pdu: int = DEFAULT_MA
 
 
 def encode(pdu: Pdu) -> bytes:
+    fast = FAST_ENCODERS.get(pdu.command)
+    if fast is None:
+        return encode_generic(pdu)
+    body = fast(pdu.params)
+    if pdu.tlvs:
+        body += encode_tlvs(pdu.tlvs)
+    return HEADER.pack(HEADER_SIZE + len(body), pdu.command, pdu.status, pdu.sequence) + body
+
+
+def encode_generic(pdu: Pdu) -> bytes:
+    """:func:`encode` by walking the command's table (every command)."""
     body = bytearray()
     params = pdu.params
     for f in BODIES[pdu.command]:
@@ -89,6 +109,24 @@ def decode(data: bytes, max_pdu: int = DEFAULT_MAX_PDU) -> Pdu:
 
 def decode_body(command_id: int, status: int, sequence: int, body: bytes) -> Pdu:
     """Decode a body whose header was already read; errors carry the header's id and sequence."""
+    command = _COMMANDS.get(command_id)
+    fast = FAST_DECODERS.get(command_id) if command is not None else None
+    if fast is not None and command is not None:
+        got = fast(body)
+        if got is not None:
+            params, offset = got
+            if offset >= len(body):
+                return Pdu.from_wire(command, sequence, status, params, ())
+            try:
+                tlvs = decode_tlvs(body, offset)
+            except SmppError as exc:
+                raise exc.located(command_id, sequence) from None
+            return Pdu.from_wire(command, sequence, status, params, tlvs)
+    return decode_body_generic(command_id, status, sequence, body)
+
+
+def decode_body_generic(command_id: int, status: int, sequence: int, body: bytes) -> Pdu:
+    """:func:`decode_body` by walking the command's table (every command, every error)."""
     try:
         command = CommandId(command_id)
     except ValueError:

@@ -10,6 +10,10 @@ any case (``Text:``, ``submit_date:``), missing fields, 10- or 12-digit dates; i
 The first occurrence of a key wins, and a key already seen is ordinary text (so ``text:`` may
 contain ``id:``). When a deliver_sm carries the ``receipted_message_id`` TLV, prefer it over the
 text's ``id`` (:func:`receipt_ids`).
+
+Most receipts are written exactly in the Appendix B layout (lower-case keys in order, one space
+apart), so one anchored pattern reads them first; anything else takes the tolerant key scan
+(:func:`parse_receipt_text_generic`), which gives the same result for the exact layout.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ __all__ = [
     "format_receipt_text",
     "id_spellings",
     "parse_receipt_text",
+    "parse_receipt_text_generic",
     "parse_stat",
     "receipt_ids",
     "stat_word",
@@ -39,6 +44,14 @@ _KEY = re.compile(
     re.IGNORECASE,
 )
 _KEY_NAMES = {"submitdate": "submit_date", "donedate": "done_date"}
+# The exact Appendix B layout. Values hold no whitespace (so no key can start inside one, as
+# keys follow whitespace), dates are ASCII digits and every key appears once, in order; the
+# text is the rest. These are the cases in which the key scan gives the same values.
+_EXACT = re.compile(
+    r"id:([!-~]*) sub:([!-~]*) dlvrd:([!-~]*) submit date:([0-9]*) done date:([0-9]*)"
+    r" stat:([!-~]*) err:([!-~]*) text:(.*)",
+    re.DOTALL,
+)
 
 #: stat word (as written in receipts, §B and common variants) -> message_state.
 STAT_WORDS: dict[str, MessageState] = {
@@ -113,6 +126,26 @@ def _parse_date(value: str) -> datetime | None:
 
 def parse_receipt_text(raw: str | bytes) -> ReceiptText:
     """Parse receipt text tolerantly; unknown or absent fields are ``None``."""
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    text = text[:MAX_RECEIPT_TEXT]
+    m = _EXACT.fullmatch(text)
+    if m is None:
+        return parse_receipt_text_generic(text)
+    ident, sub, dlvrd, submitted, done, stat, err, rest = m.groups()
+    return ReceiptText(
+        id=ident[:MAX_ID] or None,
+        sub=sub,
+        dlvrd=dlvrd,
+        submit_date=_parse_date(submitted),
+        done_date=_parse_date(done),
+        stat=stat.upper() if stat else None,
+        err=err,
+        text=rest.strip(),
+    )
+
+
+def parse_receipt_text_generic(raw: str | bytes) -> ReceiptText:
+    """:func:`parse_receipt_text` by the tolerant key scan alone (any layout)."""
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     text = text[:MAX_RECEIPT_TEXT]
     seen: dict[str, tuple[int, int]] = {}

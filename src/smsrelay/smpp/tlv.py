@@ -132,6 +132,15 @@ def tlv_str(tlv: Tlv) -> str:
     return (raw if end < 0 else raw[:end]).decode("latin-1")
 
 
+def _trusted(tag: int, value: bytes) -> Tlv:
+    """A :class:`Tlv` from the wire: its tag and length came from two-octet fields, so they
+    are in range by construction and are not checked again."""
+    tlv = object.__new__(Tlv)
+    object.__setattr__(tlv, "tag", tag)
+    object.__setattr__(tlv, "value", value)
+    return tlv
+
+
 def encode_tlvs(tlvs: Iterable[Tlv]) -> bytes:
     return b"".join(_TL.pack(t.tag, len(t.value)) + t.value for t in tlvs)
 
@@ -150,6 +159,6 @@ def decode_tlvs(body: bytes | memoryview, offset: int) -> tuple[Tlv, ...]:
                 f"TLV 0x{tag:04X} declares {length} octets, {end - offset} left",
                 CommandStatus.ESME_RINVOPTPARSTREAM,
             )
-        out.append(Tlv(tag, bytes(body[offset : offset + length])))
+        out.append(_trusted(tag, bytes(body[offset : offset + length])))
         offset += length
     return tuple(out)
