@@ -23,7 +23,7 @@ from smsrelay.store import (
 from smsrelay.store.database import _MIGRATIONS
 from smsrelay.store.migration_history import BRANCHED_REVISIONS, LegacyHistoryError
 
-from .conftest import Kit, message
+from .conftest import Kit
 from .test_database import _schema_diff
 
 
@@ -110,7 +110,7 @@ async def test_a_release_01_database_upgrades_and_keeps_its_data(
     db = await Database.open(database_url)
     try:
         assert set(applied) == await _versions(db)  # release 0.1: one row per branch head
-        kit = Kit(db, SqlAccountStore(db), SqlMessageStore(db), SqlDeliveryQueue(db))
+        Kit(db, SqlAccountStore(db), SqlMessageStore(db), SqlDeliveryQueue(db))
         if "0026" in applied:
             async with db.write() as conn:
                 await conn.execute(
@@ -120,8 +120,26 @@ async def test_a_release_01_database_upgrades_and_keeps_its_data(
                         " 'sys', 'pw', 'transceiver', 10, 'udh', 'gsm7')"
                     )
                 )
-        account = await kit.account("alice", "12.50")
-        id_sms = await kit.accepted_id(account.id, message(account.id))
+        # written as release 0.1 wrote it (today's store code expects today's tables): an
+        # account charged 1.00 for one message
+        at = "'2026-11-20 10:00:00.000000'"
+        async with db.write() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO accounts (login, password_hash, token, balance_micros, created_at)"
+                    f" VALUES ('alice', 'x', 'tok-alice', 11500000, {at})"
+                )
+            )
+            account_id = await conn.scalar(text("SELECT id FROM accounts WHERE login='alice'"))
+            await conn.execute(
+                text(
+                    "INSERT INTO messages (account_id, phone, sender, text, channel, kind, parts,"
+                    " price_micros, status, created_at, due_at, valid_until) VALUES"
+                    f" ({account_id}, '79001234567', 'Shop', 'hello', 'sms', 'sms', 1, 1000000,"
+                    f" 'queued', {at}, {at}, {at})"
+                )
+            )
+            id_sms = await conn.scalar(text("SELECT max(id) FROM messages"))
     finally:
         await db.close()
 

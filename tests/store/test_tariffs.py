@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from smsrelay.store.xml_data import SqlXmlDataStore
 from sqlalchemy import text
 
 from smsrelay.domain.accounts import Account, Lang
@@ -25,6 +24,7 @@ from smsrelay.services.ports import Accepted, AcceptRequest, PartAccepted, Refus
 from smsrelay.services.routing import Reprice
 from smsrelay.store import Database, SqlMessageStore
 from smsrelay.store.routing import SqlRoutingStore
+from smsrelay.store.scheduled import SqlScheduledStore
 from smsrelay.store.tariffs import SqlTariffStore
 
 from .conftest import NOW, Kit, message
@@ -197,7 +197,8 @@ async def test_refunds_reverse_every_level_exactly(kit: Kit, tariffs: SqlTariffS
     repriced = await kit.accepted_id(shop.id, message(shop.id, parts=2))
     scheduled = await kit.accepted_id(shop.id, message(shop.id, parts=2, time_send=later))
     # the scheduled one cancelled
-    assert {scheduled} == await SqlXmlDataStore(kit.db).cancel_scheduled(shop.id, [scheduled], NOW)
+    cancelled = await SqlScheduledStore(kit.db).cancel_scheduled(shop.id, [scheduled], NOW)
+    assert {scheduled} == cancelled
     # sent through a route at 1.10 in 3 parts
     await SqlRoutingStore(kit.db).reprice([Reprice(repriced, Money.parse("1.1"), 3)], NOW)
     # never taken by the carrier: expired and refunded
@@ -223,7 +224,7 @@ async def test_repeated_refund_paths_do_not_refund_twice(kit: Kit, tariffs: SqlT
     top, mid, shop = await three_levels(kit, tariffs)
     start = await balances(kit, top, mid, shop)
     mid_id = await kit.accepted_id(shop.id, message(shop.id, time_send=NOW + timedelta(hours=1)))
-    store = SqlXmlDataStore(kit.db)
+    store = SqlScheduledStore(kit.db)
     assert {mid_id} == await store.cancel_scheduled(shop.id, [mid_id], NOW)
     assert set() == await store.cancel_scheduled(shop.id, [mid_id], NOW)
     assert start == await balances(kit, top, mid, shop)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..services.birthdays import BirthdayBase
 from .database import Database
-from .schema_xml_data import base_phones, bases
+from .schema_bases import base_phones, bases
 
 __all__ = ["SqlBaseReader", "SqlBirthdayStore"]
 
