@@ -76,7 +76,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     literal). Raises ``ClientDisconnect`` if the client goes away.
     """
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise DocumentError(DocumentErrorCode.BAD_FORMAT)
     receive = request.receive
     chunks: list[bytes] = []

@@ -28,7 +28,7 @@ import structlog
 
 from ..clock import Clock
 from ..domain.accounts import Account
-from ..domain.messages import normalize_phone
+from ..domain.messages import is_ascii_digits, normalize_phone
 from .localtime import from_local, to_local
 
 __all__ = [
@@ -142,7 +142,7 @@ def route(numbers: Sequence[InboundNumber], phone: str, text: str) -> tuple[int 
 
 def check_number(raw: str) -> str:
     number = normalize_phone(raw)
-    if not number.isdigit() or not 2 <= len(number) <= 15:
+    if not is_ascii_digits(number) or not 2 <= len(number) <= 15:
         raise NumberError(f"not a phone number or short code: {raw!r}")
     return number
 
