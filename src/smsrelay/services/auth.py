@@ -9,6 +9,7 @@ account's ``locked`` flag, so a lock takes effect on sending at once whatever th
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from typing import Any
@@ -37,6 +38,12 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password with the live parameters: what an unknown login costs."""
+    return hash_password(secrets.token_hex(16))
 
 
 def new_token() -> str:
@@ -118,7 +125,8 @@ class Authenticator:
             return record.account
         assert credentials.login is not None and credentials.password is not None
         record = await self._accounts.find_by_login(credentials.login)
-        if record is None:
+        if record is None:  # the same argon2 work as a wrong password: no timing oracle
+            await asyncio.to_thread(verify_password, _dummy_hash(), credentials.password)
             raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)
         proven = self._verified.get(key)
         if proven is not None and proven[0] > now and proven[1] == record.password_hash:
