@@ -24,6 +24,7 @@ from .domain.messages import Channel
 from .domain.money import Money
 from .services.admin import AdminService
 from .services.auth import Authenticator
+from .services.login_throttle import LoginThrottle, ThrottleSettings
 from .services.platform import PlatformService
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
@@ -175,7 +176,15 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         default_validity=timedelta(hours=settings.default_validity_hours),
         handoff=engine,  # due SMS are claimed in the accepting transaction (None: no engine)
     )
-    auth = Authenticator(stores.accounts, clock, ttl=settings.auth_cache_seconds)
+    throttle = LoginThrottle(
+        clock,
+        ThrottleSettings(
+            account_failures=settings.login_account_failures,
+            address_failures=settings.login_address_failures,
+            window_seconds=settings.login_window_seconds,
+        ),
+    )
+    auth = Authenticator(stores.accounts, clock, ttl=settings.auth_cache_seconds, throttle=throttle)
     from .store.viber import SqlViberStore
 
     viber_store = SqlViberStore(stores.db)

@@ -75,6 +75,10 @@ class Settings:
     viber_callback_url: str = ""  # our callback URL as the provider sees it; "" = from host/port
     viber_simulator_port: int = 0  # 0 = any free port (the dispatcher is told which)
     viber_simulator_callback_delay: float = 0.5
+    # security limits (docs/security.md): failed logins per login / per client address per window
+    login_account_failures: int = 10
+    login_address_failures: int = 50
+    login_window_seconds: float = 300.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +116,12 @@ class Settings:
             "viber_simulator_callback_delay",
             "must be >= 0",
         )
+        for key in (
+            "login_account_failures",
+            "login_address_failures",
+        ):
+            _check(getattr(self, key) >= 1, key, "must be positive")
+        _check(self.login_window_seconds > 0, "login_window_seconds", "must be positive")
         _check(
             self.database_url.startswith(("sqlite", "postgres")),
             "database_url",

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -27,6 +28,7 @@ from ..domain.errors import DocumentError, DocumentErrorCode, DomainError
 from ..services.commands import Credentials
 from ..services.facade import Platform
 from . import json_dialect
+from .client_address import ClientAddressMiddleware
 from .errors import (
     JSON_MEDIA_TYPE,
     DocumentRefusal,
@@ -216,4 +218,4 @@ def create_app(
         Route("/health", _health, methods=["GET"]),
         *extra_routes,
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(ClientAddressMiddleware)])
