@@ -246,7 +246,11 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.webhooks import SqlWebhookStore
 
     hook_store = SqlWebhookStore(stores.db)
-    hook_guard = UrlGuard(AddressPolicy.parse(settings.webhook_allow, settings.webhook_deny))
+    hook_guard = UrlGuard(
+        AddressPolicy.parse(
+            settings.webhook_allow, settings.webhook_deny, settings.webhook_allow_private
+        )
+    )
     extras["webhooks"] = WebhookService(hook_store, hook_guard, clock)
     pusher = WebhookPusher(
         hook_store,

@@ -67,6 +67,9 @@ class Settings:
     webhook_account_concurrency: int = 2  # POSTs in flight per account
     webhook_poll_interval: float = 1.0
     webhook_allow: str = ""  # CIDRs, comma-separated; empty = every address not denied
+    # loopback, private, link-local and other non-global addresses are refused unless this is
+    # set (tests, receivers on this host or the LAN) or webhook_allow lists them
+    webhook_allow_private: bool = False
     webhook_deny: str = "169.254.0.0/16,fe80::/10,169.254.169.254/32,fd00:ec2::254/128"
     # Viber (docs/viber.md): the provider's HTTP API (the built-in simulator unless viber_url)
     viber: bool = True  # run the Viber dispatcher in this process (with the engine)
