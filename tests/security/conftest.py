@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import Platform, start_platform
+from webhooks.conftest import receiver  # noqa: F401 - the webhook receiver fixture
 
 
 @pytest.fixture

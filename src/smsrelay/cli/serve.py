@@ -14,11 +14,21 @@ import uvicorn
 from ..api.lenient_http import LenientHttpToolsProtocol
 from ..bootstrap import build_runtime, ensure_demo_account
 from ..config import Settings
+from .main import _masked
+
+
+def quiet_client_loggers(level: int) -> None:
+    """The HTTP client libraries log every request's full URL at INFO (httpx) and DEBUG
+    (httpcore): a webhook URL's path or query may hold a client's secret. They log only
+    warnings, whatever our level (docs/security.md)."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 def configure_logging(level: str) -> None:
     lvl = getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(level=lvl, format="%(message)s")
+    quiet_client_loggers(lvl)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
@@ -62,7 +72,7 @@ async def serve_forever(settings: Settings) -> None:
             click.echo(
                 f"smsrelay is ready: API on http://{settings.host}:{port} "
                 "(POST /json, /json/state.php, /json/balance.php), "
-                f"database {settings.database_url}"
+                f"database {_masked(settings.database_url)}"
                 + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else ""),
                 err=False,
             )
