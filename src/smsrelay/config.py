@@ -82,6 +82,12 @@ class Settings:
     login_account_failures: int = 10
     login_address_failures: int = 50
     login_window_seconds: float = 300.0
+    # HTTP connections (api/http_limits.py): seconds to send the headers, then the body; idle
+    # seconds between requests; open connections at most
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 60.0
+    http_keepalive_timeout: float = 5.0
+    http_max_connections: int = 1000
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -125,6 +131,9 @@ class Settings:
         ):
             _check(getattr(self, key) >= 1, key, "must be positive")
         _check(self.login_window_seconds > 0, "login_window_seconds", "must be positive")
+        for key in ("http_header_timeout", "http_body_timeout", "http_keepalive_timeout"):
+            _check(getattr(self, key) > 0, key, "must be positive")
+        _check(self.http_max_connections >= 1, "http_max_connections", "must be positive")
         _check(
             self.database_url.startswith(("sqlite", "postgres")),
             "database_url",

@@ -11,7 +11,7 @@ import click
 import structlog
 import uvicorn
 
-from ..api.lenient_http import LenientHttpToolsProtocol
+from ..api.http_limits import HttpLimits, server_config
 from ..bootstrap import build_runtime, ensure_demo_account
 from ..config import Settings
 from .main import _masked
@@ -23,6 +23,15 @@ def quiet_client_loggers(level: int) -> None:
     warnings, whatever our level (docs/security.md)."""
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(
+        header_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
+        keepalive_timeout=settings.http_keepalive_timeout,
+        max_connections=settings.http_max_connections,
+    )
 
 
 def configure_logging(level: str) -> None:
@@ -47,15 +56,15 @@ async def serve_forever(settings: Settings) -> None:
     try:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
         await runtime.start()
-        config = uvicorn.Config(
+        config = server_config(  # lenient request lines (spec §1.3), bounded connections
             runtime.app,
             host=settings.host,
             port=settings.port,
+            limits=http_limits(settings),
             access_log=False,
             log_level="warning",
             lifespan="off",
             loop="none",
-            http=LenientHttpToolsProtocol,  # unencoded GET request lines (spec §1.3)
             timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)
