@@ -24,7 +24,7 @@ from .domain.messages import Channel
 from .domain.money import Money
 from .services.admin import AdminService
 from .services.auth import Authenticator
-from .services.login_throttle import LoginThrottle, ThrottleSettings
+from .services.login_throttle import AttemptLimiter, LoginThrottle, ThrottleSettings
 from .services.platform import PlatformService
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
@@ -237,7 +237,13 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .services.registration import RegistrationService
     from .store.registration import SqlRegistrationStore
 
-    extras["registration"] = RegistrationService(SqlRegistrationStore(stores.db), clock)
+    extras["registration"] = RegistrationService(
+        SqlRegistrationStore(stores.db),
+        clock,
+        AttemptLimiter(
+            clock, settings.registrations_per_address, settings.registration_window_seconds
+        ),
+    )
     routes += get_routes(platform, extras["registration"], clock, api_settings)
     # Status webhooks (J3/X3/W6): settings and W6, the SSRF guard, the outbox pusher
     from .api.xml_webhook import routes as webhook_routes
@@ -327,6 +333,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .services.files import DEFAULT_MAX_UPLOAD_BYTES, FileService
     from .services.reseller import ResellerService
     from .services.senders import SenderRegistry
+    from .store.file_usage import SqlFileUsage
     from .store.xml_account import SqlXmlAccountStore
 
     xml_accounts = SqlXmlAccountStore(stores.db)
@@ -336,6 +343,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         Path(settings.data_dir) / "files",
         clock,
         max_bytes=int(settings.extra.get("max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES)),
+        usage=SqlFileUsage(stores.db),
+        max_files=settings.upload_max_files,
+        max_total_bytes=settings.upload_max_total_bytes,
     )
     extras["reseller"] = ResellerService(xml_accounts, clock)
     routes += xml_send.routes(platform, xml)

@@ -88,6 +88,11 @@ class Settings:
     http_body_timeout: float = 60.0
     http_keepalive_timeout: float = 5.0
     http_max_connections: int = 1000
+    # self-service input: G5 registrations per client address per window; X19 per account
+    registrations_per_address: int = 10
+    registration_window_seconds: float = 3600.0
+    upload_max_files: int = 200  # stored X19 files per account
+    upload_max_total_bytes: int = 200 * 1024 * 1024  # their total size per account
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -134,6 +139,11 @@ class Settings:
         for key in ("http_header_timeout", "http_body_timeout", "http_keepalive_timeout"):
             _check(getattr(self, key) > 0, key, "must be positive")
         _check(self.http_max_connections >= 1, "http_max_connections", "must be positive")
+        for key in ("registrations_per_address", "upload_max_files", "upload_max_total_bytes"):
+            _check(getattr(self, key) >= 1, key, "must be positive")
+        _check(
+            self.registration_window_seconds > 0, "registration_window_seconds", "must be positive"
+        )
         _check(
             self.database_url.startswith(("sqlite", "postgres")),
             "database_url",
