@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from e2e.conftest import Platform
+from smsrelay.delivery.viber_connector import decode_send_response
 from smsrelay.domain.errors import RecipientError
 from smsrelay.domain.messages import check_phone, is_ascii_digits, normalize_phone
 from smsrelay.domain.money import Money, MoneyError
@@ -64,3 +65,21 @@ async def test_send_to_fullwidth_digits_is_refused_and_not_charged(platform: Pla
     assert "id_sms" not in info or not info["id_sms"], info
     balance = await platform.balance("ivan")
     assert "10" == str(balance["money"]).split(".")[0], balance
+
+
+@pytest.mark.parametrize(
+    ("raw", "after"),
+    [
+        ("3", 3.0),
+        ("99", 5.0),
+        ("1.5", 1.5),
+        ("nan", 1.0),
+        ("inf", 1.0),
+        ("-5", 1.0),
+        ("\u0661\u0662", 1.0),
+    ],
+)
+def test_viber_retry_after_takes_ascii_delta_seconds_only(raw: str, after: float) -> None:
+    """A provider's Retry-After of ``nan`` made the retry time NaN (a crash when scheduled)."""
+    result = decode_send_response(429, b"{}", {"retry-after": raw})
+    assert after == result.retry_after
