@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from .database import Database
-from .schema_xml_account import uploaded_files
+from .schema_files import uploaded_files
 
 __all__ = ["SqlFileUsage"]
 

@@ -1,10 +1,9 @@
-"""XML account features in storage: sender registrations (X5/X6), uploaded files (X19),
-reseller credits (X20), the account's time-zone offset (X18).
+"""Sender-name registrations and moderation in storage (X5/X6, operator CLI).
 
-Implements the ports of ``services.senders``, ``services.files`` and ``services.reseller``.
-Every query is scoped by account: another account's senders, files and sub-accounts are
-invisible (answered exactly like missing ones). Money moves only together with ledger rows,
-in one transaction per X20 document.
+Implements the ``SenderStore`` port of ``services.senders``. The name's moderation state is
+the shared ``senders`` table (read by the acceptance decision); ``sender_registrations`` keeps
+what the client filed. Every query is scoped by account: another account's senders are
+invisible (answered exactly like missing ones).
 """
 
 from __future__ import annotations
@@ -17,21 +16,19 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.senders import SenderState
-from ..services.files import StoredFile
-from ..services.reseller import CreditOrder, CreditOutcome, CreditRefusal
 from ..services.senders import Registration, SenderListing
 from .accounts import dialect_insert
 from .database import Database
-from .schema import accounts, ledger, senders
-from .schema_xml_account import reseller_transactions, sender_registrations, uploaded_files
+from .schema import accounts, senders
+from .schema_sender_registrations import sender_registrations
 
-__all__ = ["SqlXmlAccountStore"]
+__all__ = ["SqlSenderRegistrationStore"]
 
 _R = sender_registrations
 
 
-class SqlXmlAccountStore:
-    """Storage of the XML account features on SQLite or PostgreSQL."""
+class SqlSenderRegistrationStore:
+    """Sender registrations on SQLite or PostgreSQL."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -191,134 +188,3 @@ class SqlXmlAccountStore:
                 .values(**values)
             )
         return bool(changed.rowcount == 1)
-
-    # --- files (X19) ---------------------------------------------------------------------------
-
-    async def add_file(self, account_id: int, file: StoredFile, now: datetime) -> int:
-        async with self._db.write() as conn:
-            new_id = await conn.scalar(
-                insert(uploaded_files)
-                .values(
-                    account_id=account_id,
-                    filename=file.filename,
-                    content_type=file.content_type,
-                    size=file.size,
-                    stored_name=file.stored_name,
-                    created_at=now,
-                )
-                .returning(uploaded_files.c.id)
-            )
-        assert new_id is not None
-        return int(new_id)
-
-    async def file_of(self, account_id: int, file_id: int) -> StoredFile | None:
-        """The account's own file ``file_id``; None for a missing or foreign id."""
-        async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(uploaded_files).where(
-                        uploaded_files.c.id == file_id, uploaded_files.c.account_id == account_id
-                    )
-                )
-            ).first()
-        if row is None:
-            return None
-        return StoredFile(row.filename, row.content_type, int(row.size), row.stored_name)
-
-    # --- reseller credits (X20) ----------------------------------------------------------------
-
-    async def credit_clients(
-        self, reseller_id: int, orders: Sequence[CreditOrder], now: datetime
-    ) -> list[CreditOutcome]:
-        """Apply every order in ONE transaction, in order; each moves money between the
-        reseller and one of its own sub-accounts, with a ledger row on each side."""
-        out: list[CreditOutcome] = []
-        async with self._db.write() as conn:
-            logins = sorted({o.login for o in orders})
-            # the reseller and its named sub-accounts, locked in id order (as accept_batch does)
-            rows = (
-                await conn.execute(
-                    select(accounts.c.id, accounts.c.login, accounts.c.balance_micros)
-                    .where(
-                        (accounts.c.id == reseller_id)
-                        | and_(
-                            accounts.c.parent_id == reseller_id,
-                            accounts.c.active.is_(True),
-                            self._db.one_of(accounts.c.login, logins),
-                        )
-                    )
-                    .order_by(accounts.c.id)
-                    .with_for_update()
-                )
-            ).all()
-            balances = {int(r.id): int(r.balance_micros) for r in rows}
-            clients = {r.login: int(r.id) for r in rows if int(r.id) != reseller_id}
-            reseller_balance = balances[reseller_id]
-            for order in orders:
-                client_id = clients.get(order.login)
-                if client_id is None:
-                    out.append(CreditOutcome(order.login, refusal=CreditRefusal.NO_USER))
-                    continue
-                amount = order.amount.micros if not order.write_off else -order.amount.micros
-                if reseller_balance < amount or balances[client_id] < -amount:
-                    out.append(CreditOutcome(order.login, refusal=CreditRefusal.NO_MONEY))
-                    continue
-                reseller_balance -= amount
-                balances[client_id] += amount
-                tx = await self._move(conn, reseller_id, client_id, amount, order.kind, now)
-                out.append(CreditOutcome(order.login, id_transaction=tx))
-        return out
-
-    @staticmethod
-    async def _move(
-        conn: AsyncConnection,
-        reseller_id: int,
-        client_id: int,
-        amount: int,
-        kind: str,
-        now: datetime,
-    ) -> int:
-        ids: list[int] = []
-        for account_id, delta, ledger_kind in (
-            (reseller_id, -amount, "reseller_out" if amount > 0 else "reseller_in"),
-            (client_id, amount, "reseller_in" if amount > 0 else "reseller_out"),
-        ):
-            await conn.execute(
-                update(accounts)
-                .where(accounts.c.id == account_id)
-                .values(balance_micros=accounts.c.balance_micros + delta)
-            )
-            ledger_id = await conn.scalar(
-                insert(ledger)
-                .values(
-                    account_id=account_id, amount_micros=delta, kind=ledger_kind, created_at=now
-                )
-                .returning(ledger.c.id)
-            )
-            assert ledger_id is not None
-            ids.append(int(ledger_id))
-        tx = await conn.scalar(
-            insert(reseller_transactions)
-            .values(
-                reseller_id=reseller_id,
-                client_id=client_id,
-                amount_micros=amount,
-                type_transaction=kind,
-                reseller_ledger_id=ids[0],
-                client_ledger_id=ids[1],
-                created_at=now,
-            )
-            .returning(reseller_transactions.c.id)
-        )
-        assert tx is not None
-        return int(tx)
-
-    # --- time zone (X18) -----------------------------------------------------------------------
-
-    async def set_tz_offset(self, account_id: int, hours: int) -> None:
-        async with self._db.write() as conn:
-            changed = await conn.execute(
-                update(accounts).where(accounts.c.id == account_id).values(tz_offset_hours=hours)
-            )
-            if changed.rowcount != 1:
-                raise LookupError(f"no account {account_id}")
