@@ -25,6 +25,7 @@ from .domain.money import Money
 from .logs import trail_final
 from .services.admin import AdminError, AdminService
 from .services.auth import Authenticator
+from .services.login_throttle import AttemptLimiter, LoginThrottle, ThrottleSettings
 from .services.metered import MeteredPlatform
 from .services.platform import PlatformService
 from .services.ports import Metrics, NullMetrics, StatusChange
@@ -200,7 +201,15 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         default_validity=timedelta(hours=settings.default_validity_hours),
         handoff=engine,  # due SMS are claimed in the accepting transaction (None: no engine)
     )
-    auth = Authenticator(stores.accounts, clock, ttl=settings.auth_cache_seconds)
+    throttle = LoginThrottle(
+        clock,
+        ThrottleSettings(
+            account_failures=settings.login_account_failures,
+            address_failures=settings.login_address_failures,
+            window_seconds=settings.login_window_seconds,
+        ),
+    )
+    auth = Authenticator(stores.accounts, clock, ttl=settings.auth_cache_seconds, throttle=throttle)
     from .store.viber import SqlViberStore
 
     viber_store = SqlViberStore(stores.db)
@@ -261,10 +270,15 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .services.registration import RegistrationService
     from .store.registration import SqlRegistrationStore
 
-    extras["registration"] = RegistrationService(SqlRegistrationStore(stores.db), clock)
-    routes += get_routes(
-        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings
+    extras["registration"] = RegistrationService(
+        SqlRegistrationStore(stores.db),
+        clock,
+        AttemptLimiter(
+            clock, settings.registrations_per_address, settings.registration_window_seconds
+        ),
     )
+    routes += get_routes(
+        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings)
     # Status webhooks (J3/X3/W6): settings and W6, the SSRF guard, the outbox pusher
     from .api.xml_webhook import routes as webhook_routes
     from .delivery.webhooks import PusherSettings, WebhookPusher
@@ -272,7 +286,11 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.webhooks import SqlWebhookStore
 
     hook_store = SqlWebhookStore(stores.db)
-    hook_guard = UrlGuard(AddressPolicy.parse(settings.webhook_allow, settings.webhook_deny))
+    hook_guard = UrlGuard(
+        AddressPolicy.parse(
+            settings.webhook_allow, settings.webhook_deny, settings.webhook_allow_private
+        )
+    )
     extras["webhooks"] = WebhookService(hook_store, hook_guard, clock)
     pusher_settings = PusherSettings(
         max_attempts=settings.webhook_attempts,
@@ -406,6 +424,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .services.files import DEFAULT_MAX_UPLOAD_BYTES, FileService
     from .services.reseller import ResellerService
     from .services.senders import SenderRegistry
+    from .store.file_usage import SqlFileUsage
     from .store.files import SqlFileStore
     from .store.reseller import SqlResellerStore
     from .store.sender_registrations import SqlSenderRegistrationStore
@@ -419,6 +438,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         Path(settings.data_dir) / "files",
         clock,
         max_bytes=int(settings.extra.get("max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES)),
+        usage=SqlFileUsage(stores.db),
+        max_files=settings.upload_max_files,
+        max_total_bytes=settings.upload_max_total_bytes,
     )
     extras["reseller"] = ResellerService(SqlResellerStore(stores.db), clock)
     routes += xml_send.routes(MeteredPlatform(platform, metrics, "xml"), xml)

@@ -89,6 +89,9 @@ class Settings:
     webhook_account_concurrency: int = 2  # POSTs in flight per account
     webhook_poll_interval: float = 1.0
     webhook_allow: str = ""  # CIDRs, comma-separated; empty = every address not denied
+    # loopback, private, link-local and other non-global addresses are refused unless this is
+    # set (tests, receivers on this host or the LAN) or webhook_allow lists them
+    webhook_allow_private: bool = False
     webhook_deny: str = "169.254.0.0/16,fe80::/10,169.254.169.254/32,fd00:ec2::254/128"
     # Viber (docs/viber.md): the provider's HTTP API (the built-in simulator unless viber_url)
     viber: bool = True  # run the Viber dispatcher in this process (with the engine)
@@ -102,6 +105,21 @@ class Settings:
     metrics_dir: str = ""  # several processes: the run's shared multiprocess directory
     receipt_query_after: float = 3600.0  # seconds without receipt: overdue (query_sm if allowed)
     smpp_query_sm: bool = False  # the default link may ask the carrier with query_sm
+    # security limits (docs/security.md): failed logins per login / per client address per window
+    login_account_failures: int = 10
+    login_address_failures: int = 50
+    login_window_seconds: float = 300.0
+    # HTTP connections (api/http_limits.py): seconds to send the headers, then the body; idle
+    # seconds between requests; open connections at most
+    http_header_timeout: float = 10.0
+    http_body_timeout: float = 60.0
+    http_keepalive_timeout: float = 5.0
+    http_max_connections: int = 1000
+    # self-service input: G5 registrations per client address per window; X19 per account
+    registrations_per_address: int = 10
+    registration_window_seconds: float = 3600.0
+    upload_max_files: int = 200  # stored X19 files per account
+    upload_max_total_bytes: int = 200 * 1024 * 1024  # their total size per account
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -147,6 +165,20 @@ class Settings:
             "must be >= 0",
         )
         _check(self.receipt_query_after > 0, "receipt_query_after", "must be positive")
+        for key in (
+            "login_account_failures",
+            "login_address_failures",
+        ):
+            _check(getattr(self, key) >= 1, key, "must be positive")
+        _check(self.login_window_seconds > 0, "login_window_seconds", "must be positive")
+        for key in ("http_header_timeout", "http_body_timeout", "http_keepalive_timeout"):
+            _check(getattr(self, key) > 0, key, "must be positive")
+        _check(self.http_max_connections >= 1, "http_max_connections", "must be positive")
+        for key in ("registrations_per_address", "upload_max_files", "upload_max_total_bytes"):
+            _check(getattr(self, key) >= 1, key, "must be positive")
+        _check(
+            self.registration_window_seconds > 0, "registration_window_seconds", "must be positive"
+        )
         _check(
             self.database_url.startswith(("sqlite", "postgres")),
             "database_url",

@@ -276,6 +276,7 @@ async def start_reference_platform(database_url: str, tmp: Path) -> AsyncIterato
         auth_cache_seconds=0.0,
         poll_interval=0.05,
         webhook_poll_interval=0.05,
+        webhook_allow_private=True,  # the examples' webhook receiver listens on loopback
     )
     clock = OffsetClock()
     runtime = await build_runtime(settings, clock)

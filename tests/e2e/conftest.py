@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
-from smsrelay.api.lenient_http import LenientHttpToolsProtocol
+from smsrelay.api.http_limits import HttpLimits, bounded_protocol
 from smsrelay.bootstrap import Runtime, build_runtime
 from smsrelay.clock import OffsetClock
 from smsrelay.config import Settings
@@ -156,7 +156,7 @@ async def start_platform(
             access_log=False,
             log_level="warning",
             lifespan="off",
-            http=LenientHttpToolsProtocol,
+            http=bounded_protocol(HttpLimits()),  # as `smsrelay serve` (default limits)
         )
     )
     serving = asyncio.create_task(server.serve())

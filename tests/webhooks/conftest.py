@@ -125,8 +125,14 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 #: Platform settings for webhook tests: the pusher runs only when a test says so (run_once),
-#: POSTs time out after 2 s, retries wait 10 s of (offset) clock time.
-MANUAL = {"webhook_pusher": False, "webhook_timeout": 2.0, "webhook_backoff_seconds": 10.0}
+#: POSTs time out after 2 s, retries wait 10 s of (offset) clock time. The receiver listens on
+#: loopback, which the SSRF guard refuses unless webhook_allow_private says otherwise.
+MANUAL = {
+    "webhook_pusher": False,
+    "webhook_timeout": 2.0,
+    "webhook_backoff_seconds": 10.0,
+    "webhook_allow_private": True,
+}
 
 
 @pytest.fixture
@@ -140,6 +146,10 @@ async def manual(database_url: str, tmp_path: Path) -> AsyncIterator[Platform]:
 async def live(database_url: str, tmp_path: Path) -> AsyncIterator[Platform]:
     """A platform whose pusher runs its loop (woken by status changes)."""
     async for p in start_platform(
-        database_url, tmp_path, webhook_timeout=5.0, webhook_poll_interval=0.05
+        database_url,
+        tmp_path,
+        webhook_timeout=5.0,
+        webhook_poll_interval=0.05,
+        webhook_allow_private=True,  # the receiver is on loopback
     ):
         yield p

@@ -15,7 +15,12 @@ from smsrelay.cli.main import cli
 def test_set_show_remove_and_refusals(tmp_path: Path) -> None:
     """set prints the webhook, show lists it and its pushes; refused URLs and unknown logins
     fail with one line and exit 1."""
-    runner = CliRunner(env={"SMSRELAY_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"})
+    runner = CliRunner(
+        env={
+            "SMSRELAY_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+            "SMSRELAY_WEBHOOK_ALLOW_PRIVATE": "1",  # the URLs below are on loopback
+        }
+    )
 
     def smsrelay(*args: str) -> tuple[int, str]:
         result = runner.invoke(cli, list(args))

@@ -28,10 +28,10 @@ def resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("address", "permitted"),
     [
-        ("127.0.0.1", True),  # loopback: local receivers and tests
-        ("::1", True),
+        ("127.0.0.1", False),  # loopback: only with webhook_allow_private (issue 9, finding 2)
+        ("::1", False),
         ("93.184.216.34", True),
-        ("10.1.2.3", True),
+        ("10.1.2.3", False),  # private: likewise
         ("169.254.169.254", False),  # cloud metadata
         ("169.254.10.1", False),  # link-local
         ("fe80::1", False),
@@ -40,7 +40,8 @@ def resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
     ],
 )
 def test_default_policy_denies_link_local_and_metadata(address: str, permitted: bool) -> None:
-    """By default everything is allowed but link-local and metadata addresses."""
+    """By default every public address is allowed; link-local and metadata addresses are
+    denied, and loopback and private ones are refused unless allowed explicitly."""
     assert permitted == DEFAULT.permits(ipaddress.ip_address(address))
 
 
@@ -78,10 +79,16 @@ async def test_every_resolved_address_must_be_allowed() -> None:
     """A name is refused if ANY of its addresses is denied (no rebinding through a mix)."""
     guard = UrlGuard(
         DEFAULT,
-        resolver({"ok.test": ["127.0.0.1"], "mixed.test": ["127.0.0.1", "169.254.169.254"]}),
+        resolver(
+            {"ok.test": ["93.184.216.34"], "mixed.test": ["93.184.216.34", "169.254.169.254"]}
+        ),
     )
     resolved = await guard.check("https://ok.test:8443/hook")
-    assert ("ok.test", 8443, ("127.0.0.1",)) == (resolved.host, resolved.port, resolved.addresses)
+    assert ("ok.test", 8443, ("93.184.216.34",)) == (
+        resolved.host,
+        resolved.port,
+        resolved.addresses,
+    )
     with pytest.raises(WebhookRefused, match=r"169\.254\.169\.254"):
         await guard.check("http://mixed.test/hook")
     with pytest.raises(WebhookRefused):

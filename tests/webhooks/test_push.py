@@ -146,7 +146,9 @@ async def test_pending_pushes_survive_a_restart(
         ids = await sent_and_final(first, "dave", DELIVERED, UNDELIVERED)
         assert 1 == await run_once(first)
     receiver.handler = ack_all
-    async for second in start_platform(database_url, tmp_path, webhook_poll_interval=0.05):
+    async for second in start_platform(
+        database_url, tmp_path, webhook_poll_interval=0.05, webhook_allow_private=True
+    ):
         second.clock.advance(60)  # past the backoff of the failed attempt
         second.runtime.extras["webhook_pusher"].wake()
         pushes = await receiver.wait_for(2)

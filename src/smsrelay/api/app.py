@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -29,6 +30,7 @@ from ..domain.errors import DocumentError, DocumentErrorCode, DomainError
 from ..services.commands import Credentials
 from ..services.facade import Platform
 from . import json_dialect
+from .client_address import ClientAddressMiddleware
 from .errors import (
     JSON_MEDIA_TYPE,
     DocumentRefusal,
@@ -78,7 +80,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     literal). Raises ``ClientDisconnect`` if the client goes away.
     """
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise DocumentError(DocumentErrorCode.BAD_FORMAT)
     receive = request.receive
     chunks: list[bytes] = []
@@ -219,4 +221,4 @@ def create_app(
         Route("/health", _health, methods=["GET"]),
         *extra_routes,
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(ClientAddressMiddleware)])

@@ -304,6 +304,7 @@ PROBLEM_TEXTS: Final[Mapping[Problem, str]] = {
     Problem.OGRNIP: "ОГРНИП должен состоять из 13–15 цифр.",
     Problem.ADDRESS_FACTO: "Фактический адрес должен содержать не менее 10 символов.",
     Problem.TOO_LONG: f"Значение поля не должно быть длиннее {FIELD_LIMIT} символов.",
+    Problem.TOO_MANY: "Слишком много заявок с вашего адреса. Попробуйте позже.",
 }
 
 _PAGE: Final = (

@@ -31,7 +31,7 @@ _STATUS: Final = {
 def routes(callbacks: ViberCallbacks, max_body: int = MAX_CALLBACK_BODY) -> list[BaseRoute]:
     async def callback(request: Request) -> Response:
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_body:
+        if declared.isascii() and declared.isdigit() and int(declared) > max_body:
             return JSONResponse({"error": "body too large"}, status_code=413)
         body = bytearray()
         try:

@@ -71,7 +71,9 @@ def parse_document(body: bytes) -> Element:
 def _parse(body: bytes) -> Element:
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError, UnicodeError) as exc:
+    except (ParseError, DefusedXmlException, ValueError, UnicodeError, LookupError) as exc:
+        raise DocumentError(DocumentErrorCode.BAD_FORMAT) from exc
+    except Exception as exc:  # expat or a codec it loads failed otherwise: still not a document
         raise DocumentError(DocumentErrorCode.BAD_FORMAT) from exc
     if not isinstance(root, Element):  # pragma: no cover - fromstring always gives an Element
         raise DocumentError(DocumentErrorCode.BAD_FORMAT)

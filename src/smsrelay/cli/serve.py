@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 
 import click
 import uvicorn
 
-from ..api.lenient_http import LenientHttpToolsProtocol
+from ..api.http_limits import HttpLimits, server_config
 from ..bootstrap import build_runtime, ensure_demo_account, ensure_first_operator
 from ..config import Settings, mask_url
 from ..logs import configure_logging
 from .preflight import check_ports_free
+
+
+def quiet_client_loggers(level: int) -> None:
+    """The HTTP client libraries log every request's full URL at INFO (httpx) and DEBUG
+    (httpcore): a webhook URL's path or query may hold a client's secret. They log only
+    warnings, whatever our level (docs/security.md); the log pipeline redacts besides."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+def http_limits(settings: Settings) -> HttpLimits:
+    return HttpLimits(
+        header_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
+        keepalive_timeout=settings.http_keepalive_timeout,
+        max_connections=settings.http_max_connections,
+    )
 
 
 async def serve_forever(settings: Settings) -> None:
@@ -21,21 +39,22 @@ async def serve_forever(settings: Settings) -> None:
     configure_logging(
         settings.log_level, settings.log_format, message_trail=settings.log_message_trail
     )
+    quiet_client_loggers(logging.getLevelName(settings.log_level.upper()))
     runtime = await build_runtime(settings)
     try:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
         operator = await ensure_first_operator(settings, runtime.stores)
         await runtime.start()
-        config = uvicorn.Config(
+        config = server_config(  # lenient request lines (spec §1.3), bounded connections
             runtime.app,
             host=settings.host,
             port=settings.port,
+            limits=http_limits(settings),
             access_log=False,
             log_level="warning",
             log_config=None,  # uvicorn's loggers propagate to our one pipeline (smsrelay.logs)
             lifespan="off",
             loop="none",
-            http=LenientHttpToolsProtocol,  # unencoded GET request lines (spec §1.3)
             timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)

@@ -39,7 +39,11 @@ def with_webhooks(
             record = await stores.accounts.find_by_login(login)
             if record is None:
                 raise AdminError(f"no account with login {login!r}")
-            guard = UrlGuard(AddressPolicy.parse(settings.webhook_allow, settings.webhook_deny))
+            guard = UrlGuard(
+                AddressPolicy.parse(
+                    settings.webhook_allow, settings.webhook_deny, settings.webhook_allow_private
+                )
+            )
             service = WebhookService(SqlWebhookStore(stores.db), guard, SystemClock())
             return await fn(service, record.account)
         finally:

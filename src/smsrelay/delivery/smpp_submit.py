@@ -87,7 +87,7 @@ def data_coding_for(encoding: Encoding, kind: MessageKind) -> int:
 def source_ton_npi(source: str, ton: int | None, npi: int | None) -> tuple[int, int]:
     """The source TON/NPI: configured values win; else alphanumeric -> 5/0, a short code of up
     to 6 digits -> 3/0, any longer number -> 1/1 (international, E.164)."""
-    if not source.isdigit():
+    if not (source.isascii() and source.isdigit()):
         auto = (5, 0)  # alphanumeric (§5.2.5 TON 5)
     elif len(source) <= 6:
         auto = (3, 0)  # network-specific short code

@@ -159,10 +159,12 @@ def decode_send_response(
     error = doc.get("error") if isinstance(doc, dict) else None
     detail = f"HTTP {status}" + (f": {str(error)[:200]}" if error else "")
     if status == 429:
-        raw = (headers or {}).get("retry-after", "")
-        try:
-            after = min(max(float(raw), 0.0), MAX_RETRY_AFTER)
-        except ValueError:
+        raw = (headers or {}).get("retry-after", "").strip()
+        # delta-seconds only (RFC 9110 §10.2.3): ASCII digits and one dot; float() alone takes
+        # "nan", "inf" and other scripts' digits
+        if raw and raw.isascii() and raw.replace(".", "", 1).isdigit() and len(raw) <= 16:
+            after = min(float(raw), MAX_RETRY_AFTER)
+        else:
             after = 1.0
         return ViberSendResult(SendVerdict.RETRY, detail=detail, retry_after=after)
     if 400 <= status < 500 and status not in (401, 403, 408):

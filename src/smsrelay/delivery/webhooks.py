@@ -270,6 +270,15 @@ class WebhookPusher:
         acked: set[int] = set()
         if 200 <= response.status_code < 300:
             acked = parse_acks(answer, batch.config.format) & sent
+        # the host only: a URL's path and query may carry the client's secret
+        log.info(
+            "webhook_pushed",
+            account=batch.account_id,
+            host=target.host,
+            status=response.status_code,
+            acked=len(acked),
+            sent=len(sent),
+        )
         return PushOutcome(batch, frozenset(acked), http_status=response.status_code)
 
     async def _post(

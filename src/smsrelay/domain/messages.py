@@ -20,6 +20,7 @@ __all__ = [
     "NewMessage",
     "OutboundMessage",
     "check_phone",
+    "is_ascii_digits",
     "normalize_phone",
 ]
 
@@ -66,13 +67,19 @@ def normalize_phone(raw: object) -> str:
     return _PHONE_JUNK.sub("", str(raw))
 
 
+def is_ascii_digits(text: str) -> bool:
+    """Only ``0``-``9`` (``str.isdigit`` and ``int`` also take fullwidth, superscript and other
+    scripts' digits, which no carrier routes)."""
+    return text.isascii() and text.isdigit()
+
+
 def check_phone(phone: str) -> RecipientError | None:
     """Per-recipient error for a normalized phone number, or ``None``."""
     if phone == "":
         return RecipientError.NO_PHONE
     if len(phone) >= 15:  # "Phone number must be less than 15 characters" (§1.9 #11)
         return RecipientError.PHONE_TOO_LONG
-    if not phone.isdigit() or len(phone) < 5:
+    if not is_ascii_digits(phone) or len(phone) < 5:
         return RecipientError.NO_PHONE
     return None
 

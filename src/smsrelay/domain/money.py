@@ -8,6 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 __all__ = ["MICROS", "Money", "MoneyError"]
 
 MICROS = 1_000_000
+#: Longest amount text looked at, and the largest power of ten accepted (10^15 units).
+_MAX_AMOUNT_CHARS = 64
+_MAX_AMOUNT_DIGITS = 15
 
 
 class MoneyError(ValueError):
@@ -27,12 +30,15 @@ class Money:
         """Parse ``"10.6"``, ``"-3"``, ``Decimal("0.0035")``; more than 6 decimals is refused."""
         if isinstance(text, float):  # pragma: no cover - guarded by type, kept for callers
             raise MoneyError("money is never a float")
+        raw = str(text).strip().replace(",", ".")
+        if not raw.isascii() or len(raw) > _MAX_AMOUNT_CHARS:  # Decimal takes any script's digits
+            raise MoneyError("not an amount")
         try:
-            value = Decimal(str(text).strip().replace(",", "."))
+            value = Decimal(raw)
         except InvalidOperation as exc:
             raise MoneyError(f"not an amount: {text!r}") from exc
-        if not value.is_finite():
-            raise MoneyError(f"not an amount: {text!r}")
+        if not value.is_finite() or value.adjusted() > _MAX_AMOUNT_DIGITS:
+            raise MoneyError("not an amount")
         scaled = value * MICROS
         if scaled != scaled.to_integral_value():
             raise MoneyError(f"too many decimals: {text!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .messages import Channel
+from .messages import Channel, is_ascii_digits
 from .money import Money
 
 __all__ = ["PriceEntry", "PriceList"]
@@ -19,7 +19,7 @@ class PriceEntry:
     channel: Channel = Channel.SMS
 
     def __post_init__(self) -> None:
-        if self.prefix and not self.prefix.isdigit():
+        if self.prefix and not is_ascii_digits(self.prefix):
             raise ValueError(f"price prefix must be digits: {self.prefix!r}")
         if self.price.micros <= 0:
             raise ValueError("price must be positive")

@@ -4,11 +4,20 @@ Password hashes are argon2 (slow on purpose): a successful check is remembered f
 (``ttl``) keyed by a SHA-256 of the credentials, so a client sending thousands of requests per
 second costs one hash check per second, not one per request. The send transaction re-reads the
 account's ``locked`` flag, so a lock takes effect on sending at once whatever the cache says.
+
+Against guessing (docs/security.md): failed logins are counted per login and per client address
+by a :class:`~smsrelay.services.login_throttle.LoginThrottle`; over the limit a login is
+refused with the usual credentials error *before* any hash is spent. A pair already proven
+correct stays accepted during a throttle (knowing the password is not guessing it), so an
+attacker cannot lock a working client out. An unknown login is checked against a dummy hash
+made with the same parameters, so it costs what a wrong password costs (no enumeration by
+timing).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from typing import Any
@@ -20,6 +29,7 @@ from ..clock import Clock
 from ..domain.accounts import Account
 from ..domain.errors import DocumentError, DocumentErrorCode
 from .commands import Credentials
+from .login_throttle import LoginThrottle
 from .ports import AccountRecord, AccountStore
 
 __all__ = ["Authenticator", "hash_password", "new_token"]
@@ -37,6 +47,12 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password with the live parameters: what an unknown login costs."""
+    return hash_password(secrets.token_hex(16))
 
 
 def new_token() -> str:
@@ -63,9 +79,15 @@ class Authenticator:
     """
 
     def __init__(
-        self, accounts: AccountStore, clock: Clock, ttl: float = 1.0, verified_ttl: float = 600.0
+        self,
+        accounts: AccountStore,
+        clock: Clock,
+        ttl: float = 1.0,
+        verified_ttl: float = 600.0,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self._accounts = accounts
+        self._throttle = throttle or LoginThrottle(clock)
         self._clock = clock
         self._ttl = ttl
         self._verified_ttl = verified_ttl
@@ -109,23 +131,38 @@ class Authenticator:
 
     async def _check(self, key: bytes, credentials: Credentials, now: float) -> Account:
         record: AccountRecord | None
+        throttle = self._throttle
         if credentials.token:
+            if not throttle.allows(None):
+                raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)
             record = await self._accounts.find_by_token(credentials.token)
-            if record is None or record.token is None:
-                raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)
-            if not secrets.compare_digest(record.token, credentials.token):
+            if (
+                record is None
+                or record.token is None
+                or not secrets.compare_digest(record.token, credentials.token)
+            ):
+                throttle.failed(None)
                 raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)
             return record.account
-        assert credentials.login is not None and credentials.password is not None
-        record = await self._accounts.find_by_login(credentials.login)
-        if record is None:
-            raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)
+        login, password = credentials.login, credentials.password
+        assert login is not None and password is not None
+        record = await self._accounts.find_by_login(login)
         proven = self._verified.get(key)
-        if proven is not None and proven[0] > now and proven[1] == record.password_hash:
+        if (
+            record is not None
+            and proven is not None
+            and proven[0] > now
+            and proven[1] == record.password_hash
+        ):
             return record.account
-        ok = await asyncio.to_thread(verify_password, record.password_hash, credentials.password)
-        if not ok:
+        if not throttle.allows(login):
+            raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)  # no hash spent
+        stored = record.password_hash if record is not None else _dummy_hash()
+        ok = await asyncio.to_thread(verify_password, stored, password)
+        if record is None or not ok:
+            throttle.failed(login)
             raise DocumentError(DocumentErrorCode.BAD_CREDENTIALS)
+        throttle.succeeded(login)
         if self._verified_ttl > 0:
             _bounded(self._verified)[key] = (now + self._verified_ttl, record.password_hash)
         return record.account

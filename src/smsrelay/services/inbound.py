@@ -28,7 +28,7 @@ import structlog
 
 from ..clock import Clock
 from ..domain.accounts import Account
-from ..domain.messages import normalize_phone
+from ..domain.messages import is_ascii_digits, normalize_phone
 from .localtime import from_local, to_local
 
 __all__ = [
@@ -140,9 +140,16 @@ def route(numbers: Sequence[InboundNumber], phone: str, text: str) -> tuple[int 
     return dedicated, ""
 
 
+def _masked_phone(phone: str) -> str:
+    """``79001234567`` -> ``7900*****67``: enough to recognise, not to harvest (house style)."""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:4] + "*" * (len(phone) - 6) + phone[-2:]
+
+
 def check_number(raw: str) -> str:
     number = normalize_phone(raw)
-    if not number.isdigit() or not 2 <= len(number) <= 15:
+    if not is_ascii_digits(number) or not 2 <= len(number) <= 15:
         raise NumberError(f"not a phone number or short code: {raw!r}")
     return number
 
@@ -258,7 +265,7 @@ class InboundService:
         for mo in stored:
             if mo.account_id is None:
                 self.stats["unrouted"] += 1
-                log.warning("inbound_unrouted", id_sms=mo.id, phone=mo.phone)
+                log.warning("inbound_unrouted", id_sms=mo.id, phone=_masked_phone(mo.phone))
         if not self._buffer:
             self._idle.set()
         return True

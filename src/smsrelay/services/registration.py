@@ -23,6 +23,7 @@ from typing import Final, Protocol
 from ..clock import Clock
 from ..domain.messages import check_phone, normalize_phone
 from .auth import hash_password, new_token
+from .login_throttle import CLIENT_ADDRESS, AttemptLimiter, address_key
 
 __all__ = [
     "FIELD_LIMIT",
@@ -64,6 +65,7 @@ class Problem(enum.Enum):
     OGRNIP = "ogrnip"
     ADDRESS_FACTO = "address_facto"
     TOO_LONG = "too_long"
+    TOO_MANY = "too_many"  # too many registrations from this client address (docs/security.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +187,29 @@ class RegistrationError(Exception):
 
 
 class RegistrationService:
-    def __init__(self, store: RegistrationStore, clock: Clock) -> None:
+    def __init__(
+        self, store: RegistrationStore, clock: Clock, limiter: AttemptLimiter | None = None
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._limiter = limiter
+
+    def _over_limit(self) -> bool:
+        """Each well-formed registration costs a lookup and an argon2 hash: at most the
+        limiter's number per client address (the request's, see ``login_throttle``)."""
+        key = address_key(CLIENT_ADDRESS.get())
+        if self._limiter is None or key is None:
+            return False
+        if self._limiter.blocked(key):
+            return True
+        self._limiter.record(key)
+        return False
 
     async def register(self, form: RegistrationForm) -> list[Problem]:
         """Validate and store a pending account; the problems (empty on success)."""
         problems = validate(form)
+        if not problems and self._over_limit():
+            return [Problem.TOO_MANY]
         if Problem.LOGIN not in problems and await self._store.login_taken(form.login):
             problems.append(Problem.LOGIN_TAKEN)
         if problems:

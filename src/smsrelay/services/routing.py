@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ..clock import Clock
+from ..domain.messages import is_ascii_digits
 from ..domain.money import Money
 from .admin import AdminError
 from .ports import AccountStore
@@ -75,7 +76,7 @@ def check_name(name: str) -> str:
 
 
 def _check_prefix(prefix: str) -> str:
-    if prefix and not (prefix.isdigit() and len(prefix) <= 16):
+    if prefix and not (is_ascii_digits(prefix) and len(prefix) <= 16):
         raise ValueError(f"route prefix must be up to 16 digits: {prefix!r}")
     return prefix
 

@@ -114,9 +114,13 @@ class RegistrationOutcome:
 
 
 class SenderStore(Protocol):
-    async def register_sender(
-        self, account_id: int, registration: Registration, state: SenderState, now: datetime
-    ) -> tuple[int, SenderState]: ...
+    async def register_senders(
+        self,
+        account_id: int,
+        registrations: Sequence[Registration],
+        state: SenderState,
+        now: datetime,
+    ) -> list[tuple[int, SenderState]]: ...
     async def sender_listings(self, account_id: int | None) -> list[SenderListing]: ...
     async def decide_sender(
         self, account_id: int, name: str, state: SenderState, history: str | None
@@ -137,20 +141,20 @@ class SenderRegistry:
     ) -> list[RegistrationOutcome]:
         """File each name in order. A ``file_id`` that is not one of the account's own uploads
         refuses the whole request with ``ValidationError`` before anything is stored."""
-        for reg in registrations:
-            if (
-                reg.file_id is not None
-                and await self._files.file_of(account.id, reg.file_id) is None
-            ):
+        for file_id in dict.fromkeys(r.file_id for r in registrations if r.file_id is not None):
+            if await self._files.file_of(account.id, file_id) is None:
                 raise ValidationError("unknown file id")
         now = self._clock.now()
         wanted = SenderState.COMPLETED if account.any_sender else SenderState.ORDER
+        valid = [reg for reg in registrations if is_valid_sender(reg.name)]
+        stored = await self._store.register_senders(account.id, valid, wanted, now) if valid else []
+        filed = iter(stored)
         out: list[RegistrationOutcome] = []
-        for reg in registrations:
+        for reg in registrations:  # one transaction for the request (security finding 7)
             if not is_valid_sender(reg.name):
                 out.append(RegistrationOutcome(RegistrationResult.BAD_NAME))
                 continue
-            id_originator, state = await self._store.register_sender(account.id, reg, wanted, now)
+            id_originator, state = next(filed)
             result = (
                 RegistrationResult.ADDED
                 if state is SenderState.COMPLETED

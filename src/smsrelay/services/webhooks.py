@@ -43,6 +43,7 @@ __all__ = [
     "WebhookService",
     "WebhookStore",
     "XmlRoot",
+    "effective_address",
     "system_resolver",
 ]
 
@@ -110,27 +111,70 @@ def _networks(text: str | Sequence[str]) -> tuple[IpNetwork, ...]:
     return tuple(ipaddress.ip_network(i.strip(), strict=False) for i in items if i.strip())
 
 
+_THIS_NETWORK_V4 = ipaddress.ip_network("0.0.0.0/8")
+_LOOPBACK_V4 = ipaddress.ip_address("127.0.0.1")
+_LOOPBACK_V6 = ipaddress.ip_address("::1")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def effective_address(address: IpAddress) -> IpAddress:
+    """The address a connection to ``address`` really reaches, for the policy.
+
+    IPv6 forms that carry an IPv4 address (mapped ``::ffff:a.b.c.d``, compatible ``::a.b.c.d``,
+    6to4 ``2002:AABB:CCDD::``, Teredo, NAT64 ``64:ff9b::a.b.c.d``) count as that IPv4; the
+    unspecified addresses (``0.0.0.0`` and all of ``0.0.0.0/8``, ``::``) reach this host, so
+    they count as loopback.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None:
+            address = address.sixtofour
+        elif address.teredo is not None:
+            address = address.teredo[1]
+        elif address in _NAT64:  # 64:ff9b::a.b.c.d, translated by a NAT64 gateway
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        elif address.is_unspecified:
+            return _LOOPBACK_V6
+        elif 1 < int(address) < 2**32:  # deprecated IPv4-compatible ::a.b.c.d
+            address = ipaddress.IPv4Address(int(address))
+    if isinstance(address, ipaddress.IPv4Address) and address in _THIS_NETWORK_V4:
+        return _LOOPBACK_V4
+    return address
+
+
 @dataclass(frozen=True, slots=True)
 class AddressPolicy:
-    """Which addresses a webhook may reach: refused if in ``deny``; otherwise allowed when
-    ``allow`` is empty (everything) or contains it. IPv4-mapped IPv6 counts as its IPv4."""
+    """Which addresses a webhook may reach (docs/security.md, docs/webhooks.md):
+
+    1. refused if in ``deny`` (it wins over everything);
+    2. an internal address (anything not globally routable: loopback, private, link-local,
+       shared/CGN, reserved, unspecified) is refused unless ``allow_private`` or an explicit
+       ``allow`` network contains it;
+    3. otherwise allowed when ``allow`` is empty or contains it.
+
+    Every check runs on :func:`effective_address` (embedded IPv4, unspecified = loopback).
+    """
 
     allow: tuple[IpNetwork, ...] = ()
     deny: tuple[IpNetwork, ...] = ()
+    allow_private: bool = False
 
     @classmethod
-    def parse(cls, allow: str | Sequence[str], deny: str | Sequence[str]) -> AddressPolicy:
+    def parse(
+        cls, allow: str | Sequence[str], deny: str | Sequence[str], allow_private: bool = False
+    ) -> AddressPolicy:
         """From comma-separated CIDR text (the ``webhook_allow``/``webhook_deny`` settings)."""
-        return cls(_networks(allow), _networks(deny))
+        return cls(_networks(allow), _networks(deny), allow_private)
 
     def permits(self, address: IpAddress) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
+        address = effective_address(address)
         if any(address.version == n.version and address in n for n in self.deny):
             return False
-        if not self.allow:
-            return True
-        return any(address.version == n.version and address in n for n in self.allow)
+        listed = any(address.version == n.version and address in n for n in self.allow)
+        if not address.is_global and not (self.allow_private or listed):
+            return False
+        return listed or not self.allow
 
 
 #: host, port -> the addresses it resolves to (text form).
@@ -172,7 +216,10 @@ class UrlGuard:
         if not found:
             raise WebhookRefused("host resolves to no address")
         for text in found:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
+            try:
+                address = ipaddress.ip_address(text.split("%", 1)[0])
+            except ValueError:
+                raise WebhookRefused("host resolves to something that is not an address") from None
             if not self._policy.permits(address):
                 raise WebhookRefused(f"address {address} is not allowed for webhooks")
         return ResolvedUrl(url, scheme, host, port, tuple(found))

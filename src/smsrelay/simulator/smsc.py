@@ -281,11 +281,11 @@ class Smsc:
         futures: list[asyncio.Future[int]] = []
         for number, payload in enumerate(segmented.parts, 1):
             params: dict[str, ParamValue] = {
-                "source_addr_ton": 1 if source.isdigit() else 5,
-                "source_addr_npi": 1 if source.isdigit() else 0,
+                "source_addr_ton": 1 if source.isascii() and source.isdigit() else 5,
+                "source_addr_npi": 1 if source.isascii() and source.isdigit() else 0,
                 "source_addr": source,
-                "dest_addr_ton": 1 if destination.isdigit() else 5,
-                "dest_addr_npi": 1 if destination.isdigit() else 0,
+                "dest_addr_ton": 1 if destination.isascii() and destination.isdigit() else 5,
+                "dest_addr_npi": 1 if destination.isascii() and destination.isdigit() else 0,
                 "destination_addr": destination,
                 "data_coding": _DATA_CODING[segmented.encoding],
                 "short_message": payload,

@@ -174,7 +174,7 @@ class ViberSimulator:
         if not isinstance(doc, dict):
             return _Response(400, {"error": "bad JSON"})
         phone, text = str(doc.get("phone") or ""), str(doc.get("text") or "")
-        if not phone.isdigit() or not text or len(text) > MAX_TEXT:
+        if not (phone.isascii() and phone.isdigit()) or not text or len(text) > MAX_TEXT:
             return _Response(400, {"error": "phone and text (up to 1000 characters) required"})
         if bool(doc.get("button_caption")) != bool(doc.get("button_url")):
             return _Response(400, {"error": "button caption and URL go together"})

@@ -8,6 +8,7 @@ invisible (answered exactly like missing ones).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,12 +35,33 @@ class SqlSenderRegistrationStore:
 
     # --- senders (X5/X6, CLI) ------------------------------------------------------------------
 
-    async def register_sender(
-        self, account_id: int, registration: Registration, state: SenderState, now: datetime
+    async def register_senders(
+        self,
+        account_id: int,
+        registrations: Sequence[Registration],
+        state: SenderState,
+        now: datetime,
+    ) -> list[tuple[int, SenderState]]:
+        """File (or re-file) sender names, all in ONE transaction (an X6 request). A name
+        already ``completed`` keeps its state and details; otherwise the name takes ``state``
+        and the new details. Returns (id_originator, resulting state) per name, in order."""
+        async with self._db.write() as conn:
+            # one filing per account at a time (PostgreSQL; SQLite has one writer anyway)
+            lock = select(accounts.c.id).where(accounts.c.id == account_id).with_for_update()
+            await conn.execute(lock)
+            return [
+                await self._register_sender(conn, account_id, reg, state, now)
+                for reg in registrations
+            ]
+
+    async def _register_sender(
+        self,
+        conn: AsyncConnection,
+        account_id: int,
+        registration: Registration,
+        state: SenderState,
+        now: datetime,
     ) -> tuple[int, SenderState]:
-        """File (or re-file) a sender name. A name already ``completed`` keeps its state and
-        details; otherwise the name takes ``state`` and the new details. Returns
-        (id_originator, resulting state)."""
         details = {
             "inn": registration.inn,
             "kpp": registration.kpp,
@@ -52,47 +74,41 @@ class SqlSenderRegistrationStore:
             "file_href": registration.file_href,
             "file_id": registration.file_id,
         }
-        async with self._db.write() as conn:
-            # one filing per account at a time (PostgreSQL; SQLite has one writer anyway)
-            lock = select(accounts.c.id).where(accounts.c.id == account_id).with_for_update()
-            await conn.execute(lock)
-            current = (
-                await conn.execute(
-                    select(senders.c.state).where(
-                        senders.c.account_id == account_id, senders.c.name == registration.name
-                    )
+        current = (
+            await conn.execute(
+                select(senders.c.state).where(
+                    senders.c.account_id == account_id, senders.c.name == registration.name
                 )
-            ).scalar_one_or_none()
-            existing = (
-                await conn.execute(
-                    select(_R.c.id).where(
-                        _R.c.account_id == account_id, _R.c.name == registration.name
-                    )
-                )
-            ).scalar_one_or_none()
-            if current == SenderState.COMPLETED.value:
-                if existing is None:
-                    existing = await self._insert_registration(
-                        conn, account_id, registration.name, details, now
-                    )
-                return int(existing), SenderState.COMPLETED
+            )
+        ).scalar_one_or_none()
+        existing = (
+            await conn.execute(
+                select(_R.c.id).where(_R.c.account_id == account_id, _R.c.name == registration.name)
+            )
+        ).scalar_one_or_none()
+        if current == SenderState.COMPLETED.value:
             if existing is None:
                 existing = await self._insert_registration(
                     conn, account_id, registration.name, details, now
                 )
-            else:
-                await conn.execute(
-                    update(_R).where(_R.c.id == existing).values(**details, updated_at=now)
-                )
-            fields = {"state": state.value, "comment": registration.comment}
-            stmt = dialect_insert(self._db, senders).values(
-                account_id=account_id, name=registration.name, history="", **fields
+            return int(existing), SenderState.COMPLETED
+        if existing is None:
+            existing = await self._insert_registration(
+                conn, account_id, registration.name, details, now
             )
+        else:
             await conn.execute(
-                stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-                    index_elements=[senders.c.account_id, senders.c.name], set_=fields
-                )
+                update(_R).where(_R.c.id == existing).values(**details, updated_at=now)
             )
+        fields = {"state": state.value, "comment": registration.comment}
+        stmt = dialect_insert(self._db, senders).values(
+            account_id=account_id, name=registration.name, history="", **fields
+        )
+        await conn.execute(
+            stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+                index_elements=[senders.c.account_id, senders.c.name], set_=fields
+            )
+        )
         return int(existing), state
 
     @staticmethod
