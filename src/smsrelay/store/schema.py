@@ -225,4 +225,5 @@ from . import (  # noqa: E402,F401,I001
     schema_webhooks,
     schema_viber,
     schema_routing,
+    schema_smpp_server,
 )
