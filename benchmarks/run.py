@@ -128,6 +128,8 @@ def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
             "0",
             "--simulator-port",
             "0",
+            "--smpp-server-port",
+            "0",
             *extra,
         ],
         cwd=workdir,

@@ -150,7 +150,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
             charges=routing_store,
         )
         host = settings.smpp_host or settings.simulator_host
-        port = settings.smpp_port or (simulator.port if simulator else 2775)
+        port = settings.smpp_port or (simulator.port if simulator else 2776)
         for _ in range(settings.smpp_binds):
             connector = SmppConnector(
                 SmppConnectorConfig(
@@ -272,6 +272,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         engine.set_inbound_handler(
             lambda mo: inbound.receive(mo.source, mo.destination, mo.text, mo.at, mo.connector)
         )
+    # The customer SMPP server (issue 11, docs/smpp-server.md): the same acceptance as HTTP
+    if settings.smpp_server:
+        _add_smpp_server(settings, clock, stores, platform, extras, workers)
     # Viber and the Viber->SMS cascade (docs/viber.md): simulator, dispatcher, callback route
     from .api.viber import routes as viber_routes
     from .delivery.viber_connector import HttpViberConfig, HttpViberProvider
@@ -353,6 +356,38 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         extras=extras,
         workers=workers,
     )
+
+
+def _add_smpp_server(
+    settings: Settings,
+    clock: Clock,
+    stores: Stores,
+    platform: PlatformService,
+    extras: dict[str, Any],
+    workers: list[Worker],
+) -> None:
+    from .services.smpp_access import SmppAccessService
+    from .smpp_server import ServerSettings, SmppServer
+    from .store.smpp_server import SqlSmppServerStore
+
+    store = SqlSmppServerStore(stores.db)
+    server = SmppServer(
+        ServerSettings(
+            host=settings.smpp_server_host,
+            port=settings.smpp_server_port,
+            window=settings.smpp_server_window,
+            idle_timeout=settings.smpp_server_idle_timeout,
+            outbox_expiry=settings.smpp_server_outbox_expiry_hours * 3600.0,
+            max_connections=settings.smpp_server_max_connections,
+            part_timeout=settings.smpp_server_part_timeout,
+        ),
+        platform,
+        SmppAccessService(store, stores.accounts, clock),
+        store,
+        clock,
+    )
+    extras["smpp_server"] = server
+    workers.append(server)
 
 
 DEMO_PRICES = (

@@ -137,7 +137,18 @@ def test_serve_then_send_delivers(tmp_path: Path) -> None:
     another process delivers through the built-in simulator; SIGTERM stops it cleanly."""
     env = {**os.environ, "SMSRELAY_SIMULATOR_RECEIPT_DELAY": "0"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "smsrelay", "serve", "--port", "0", "--simulator-port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "smsrelay",
+            "serve",
+            "--port",
+            "0",
+            "--simulator-port",
+            "0",
+            "--smpp-server-port",
+            "0",
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

@@ -33,7 +33,18 @@ def test_simulate_mo_reaches_x7_of_a_running_server(tmp_path: Path) -> None:
     """`number add` routes a number to the demo account; `simulate mo` makes the simulator of a
     running `serve` send an MO over SMPP; X7 lists it; mistakes are one line, exit 1."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "smsrelay", "serve", "--port", "0", "--simulator-port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "smsrelay",
+            "serve",
+            "--port",
+            "0",
+            "--simulator-port",
+            "0",
+            "--smpp-server-port",
+            "0",
+        ],
         cwd=tmp_path,
         env={**os.environ, "SMSRELAY_SIMULATOR_RECEIPT_DELAY": "0"},
         stdout=subprocess.PIPE,

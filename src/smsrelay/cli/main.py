@@ -61,13 +61,16 @@ def cli() -> None:
 @click.option("--port", type=int, default=None, help="HTTP port (default 8080).")
 @_db_option
 @click.option("--no-simulator", is_flag=True, help="Do not start the built-in carrier simulator.")
-@click.option("--simulator-port", type=int, default=None, help="SMPP port of the simulator (2775).")
+@click.option("--simulator-port", type=int, default=None, help="SMPP port of the simulator (2776).")
 @click.option("--receipt-delay", type=float, default=None, help="Simulator receipt delay, seconds.")
 @click.option("--smpp-host", default=None, help="Carrier SMSC host (default: the simulator).")
 @click.option("--smpp-port", type=int, default=None, help="Carrier SMSC port.")
 @click.option("--smpp-system-id", default=None, help="Carrier bind system_id.")
 @click.option("--smpp-password", default=None, help="Carrier bind password.")
 @click.option("--no-engine", is_flag=True, help="API only: do not deliver (another worker does).")
+@click.option("--smpp-server-host", default=None, help="Customer SMPP server address.")
+@click.option("--smpp-server-port", type=int, default=None, help="Customer SMPP port (2775).")
+@click.option("--no-smpp-server", is_flag=True, help="Do not run the customer SMPP server.")
 def serve(
     host: str | None,
     port: int | None,
@@ -80,6 +83,9 @@ def serve(
     smpp_system_id: str | None,
     smpp_password: str | None,
     no_engine: bool,
+    smpp_server_host: str | None = None,
+    smpp_server_port: int | None = None,
+    no_smpp_server: bool = False,
 ) -> None:
     """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
     from .serve import serve_forever
@@ -96,6 +102,9 @@ def serve(
         smpp_port=smpp_port,
         smpp_system_id=smpp_system_id,
         smpp_password=smpp_password,
+        smpp_server=False if no_smpp_server else None,
+        smpp_server_host=smpp_server_host,
+        smpp_server_port=smpp_server_port,
     )
     run(lambda: serve_forever(settings))
 
