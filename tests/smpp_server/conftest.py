@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from e2e.conftest import Platform, start_platform
 from smsrelay.services.smpp_access import SmppAccessService
-from smsrelay.smpp import NEED_DATA, CommandId, Pdu, Role, Session
+from smsrelay.smpp import CommandId, Pdu, decode, encode, parse_header
 from smsrelay.smpp_server import SmppServer
 from smsrelay.store.smpp_server import SqlSmppServerStore
 
@@ -33,12 +34,13 @@ async def give_smpp(platform: Platform, login: str, password: str = "secret", **
 
 
 class Customer:
-    """One SMPP connection as a customer: requests are awaited by sequence; deliver_sm are
+    """One SMPP connection as a customer, with no session rules of its own (so tests can send
+    what a well-behaved client would not): requests are awaited by sequence; deliver_sm are
     queued in ``delivered`` and answered with ``deliver_status`` (None: never answered)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
-        self.session = Session(Role.ESME, window=1000, enquire_link_interval=None)
+        self.sequences = itertools.count(1)
         self.waiting: dict[int, asyncio.Future[Pdu]] = {}
         self.delivered: asyncio.Queue[Pdu] = asyncio.Queue()
         self.deliver_status: int | None = 0
@@ -51,42 +53,34 @@ class Customer:
         return cls(reader, writer)
 
     async def _read(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while True:
-                data = await self.reader.read(65536)
-                self.session.receive_data(data, loop.time())
-                while True:
-                    event = self.session.next_event()
-                    if event is NEED_DATA:
-                        break
-                    if not isinstance(event, Pdu):
-                        return
-                    if event.is_response:
-                        fut = self.waiting.pop(event.sequence, None)
-                        if fut is not None and not fut.done():
-                            fut.set_result(event)
-                    elif event.command is C.DELIVER_SM:
-                        self.delivered.put_nowait(event)
-                        if self.deliver_status is not None:
-                            self.raw(event.response(self.deliver_status, (), message_id=""))
-                    elif event.command in (C.UNBIND, C.ENQUIRE_LINK):
-                        self.raw(event.response())
-                if not data:
-                    return
-        except (ConnectionError, OSError):
+                header = await self.reader.readexactly(16)
+                length = parse_header(header)[0]
+                event = decode(header + await self.reader.readexactly(length - 16))
+                if event.is_response:
+                    fut = self.waiting.pop(event.sequence, None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(event)
+                elif event.command is C.DELIVER_SM:
+                    self.delivered.put_nowait(event)
+                    if self.deliver_status is not None:
+                        self.raw(event.response(self.deliver_status, (), message_id=""))
+                elif event.command in (C.UNBIND, C.ENQUIRE_LINK):
+                    self.raw(event.response())
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
             return
         finally:
             self.closed.set()
             for fut in self.waiting.values():
                 if not fut.done():
-                    fut.set_exception(ConnectionError("closed"))
+                    fut.cancel()
 
     def raw(self, pdu: Pdu) -> None:
-        self.writer.write(self.session.send(pdu, asyncio.get_running_loop().time()))
+        self.writer.write(encode(pdu))
 
     async def request(self, pdu: Pdu, wait: float = 10.0) -> Pdu:
-        seq = self.session.next_sequence()
+        seq = next(self.sequences)
         pdu = pdu.with_sequence(seq)
         fut: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()
         self.waiting[seq] = fut
