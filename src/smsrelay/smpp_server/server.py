@@ -161,6 +161,7 @@ class SmppServer:
         self._acks: list[int] = []
         self._retries: list[int] = []
         self._wake = asyncio.Event()
+        self._stopping = False
         self.port = settings.port
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -186,18 +187,24 @@ class SmppServer:
             conn.close()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=10)
-        for task in self._loops:
-            task.cancel()
-        for task in self._loops:
+        self._stopping = True
+        self._wake.set()
+        if self._loops:
+            pump, tick = self._loops
+            tick.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._flush_outcomes()
+                await tick
+            await pump  # ends after its current round, its outcomes stored
         for conn in list(self.connections):
-            conn.abort()
+            conn.abort()  # what a customer acknowledges from now on is sent again later
+        await asyncio.sleep(0)  # connection_lost: their unacknowledged deliver_sm -> retries
+        await self._flush_outcomes()
         for conn in list(self.connections):
             if conn.binding is not None:
                 await self._store.remove_bind(conn.binding.bind_id)
         self.connections.clear()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=10)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -407,7 +414,7 @@ class SmppServer:
         self._wake.set()
 
     async def _pump_loop(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
             self._wake.clear()
@@ -419,13 +426,17 @@ class SmppServer:
                 await asyncio.sleep(self.settings.poll_interval)
 
     async def _flush_outcomes(self) -> None:
-        acks, self._acks = self._acks, []
-        retries, self._retries = self._retries, []
+        """Store acknowledgements and retries; a list is emptied only once it is stored (an
+        interrupted flush is repeated, never lost)."""
+        acks = list(self._acks)
         if acks:
             await self._store.ack_outbox(acks)
+            del self._acks[: len(acks)]
+        retries = list(self._retries)
         if retries:
             later = self._clock.now() + timedelta(seconds=self.settings.retry_delay)
             await self._store.retry_outbox(retries, later)
+            del self._retries[: len(retries)]
 
     async def _pump_once(self) -> None:
         for account_id, receivers in list(self._receivers.items()):
