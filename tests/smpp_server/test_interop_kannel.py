@@ -118,7 +118,8 @@ def kannel_ports() -> Iterator[tuple[int, int, int]]:
 async def _wait_bound(platform: Platform) -> None:
     server = smpp_server(platform)
     async with asyncio.timeout(60):
-        while not any(c.binding is not None for c in server.connections):
+        # Kannel is another process: poll for its bind
+        while not any(c.binding is not None for c in server.connections):  # noqa: ASYNC110
             await asyncio.sleep(0.1)
 
 
@@ -133,14 +134,14 @@ async def test_kannel_sends_and_gets_its_dlr(
     conf = _config(tmp_path, smpp_server(platform).port, admin, box, sendsms)
     sink = DlrSink()
     await sink.start()
-    bearer = subprocess.Popen(
-        [BEARERBOX, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
+    bearer = await asyncio.create_subprocess_exec(
+        BEARERBOX, str(conf), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
     )
     smsbox = None
     try:
         await _wait_bound(platform)
-        smsbox = subprocess.Popen(
-            [SMSBOX, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
+        smsbox = await asyncio.create_subprocess_exec(
+            SMSBOX, str(conf), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path
         )
         dlr_url = f"http://127.0.0.1:{sink.port}/dlr?type=%d&to=%p&reply=%A"
         params = {
@@ -177,8 +178,8 @@ async def test_kannel_sends_and_gets_its_dlr(
         for proc in (smsbox, bearer):
             if proc is not None:
                 try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
+                    await asyncio.wait_for(proc.wait(), 15)
+                except TimeoutError:
                     proc.kill()
-                    proc.wait()
+                    await proc.wait()
         await sink.stop()
