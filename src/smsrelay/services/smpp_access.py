@@ -34,7 +34,7 @@ __all__ = [
 
 DEFAULT_MAX_BINDS = 4
 DEFAULT_THROUGHPUT = 30  # msg/s, as Webcom states
-MAX_PASSWORD = 64  # what we accept from lenient clients (SMPP 3.4 says 8)
+MAX_PASSWORD = 8  # SMPP 3.4 §4.1.1: password is a C-octet string of at most 9 octets
 _DUMMY_HASH = hash_password("smsrelay-no-such-login")
 
 
