@@ -32,6 +32,7 @@ class Server:
     host: str
     port: int
     db_path: Path
+    smpp_port: int = 0  # the customer SMPP server's port (issue 11)
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -150,7 +151,10 @@ def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
                      "-d", seconds, "--pid", str(proc.pid)],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )
-            return Server(proc, host, int(port), db)
+            smpp_port = 0
+            if "customer SMPP server on " in line:
+                smpp_port = int(line.split("customer SMPP server on ")[1].split(",")[0].rsplit(":", 1)[1])
+            return Server(proc, host, int(port), db, smpp_port)
     raise RuntimeError("server did not start")
 
 
@@ -298,7 +302,7 @@ async def main() -> int:
     )
     ap.add_argument(
         "--scenario",
-        choices=["all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill"],
+        choices=["all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill", "smpp"],
         default="all",
     )
     ap.add_argument(
@@ -341,6 +345,13 @@ async def main() -> int:
                 results += await resilience.scenario_sigkill(
                     base / "sigkill", args.crash_messages, report
                 )
+        if args.scenario in ("all", "smpp"):
+            import smpp_customers  # issue 11: customers over SMPP, 1 and 4 binds
+
+            (base / "smpp").mkdir()
+            results += await smpp_customers.scenario_smpp(
+                base / "smpp", args.messages, report, sys.modules[__name__]
+            )
     missed = [r["name"] for r in results if not r["ok"]]
     print(
         f"{len(results) - len(missed)} of {len(results)} targets met"
