@@ -153,7 +153,8 @@ def start_server(workdir: Path, *extra: str, price: str = "0.01") -> Server:
                 )
             smpp_port = 0
             if "customer SMPP server on " in line:
-                smpp_port = int(line.split("customer SMPP server on ")[1].split(",")[0].rsplit(":", 1)[1])
+                where = line.split("customer SMPP server on ")[1].split(",")[0]
+                smpp_port = int(where.rsplit(":", 1)[1])
             return Server(proc, host, int(port), db, smpp_port)
     raise RuntimeError("server did not start")
 

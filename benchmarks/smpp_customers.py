@@ -88,7 +88,8 @@ async def _run(port: int, binds: int, messages: int, offset: int) -> tuple[float
                 )
             )
         )
-        assert 0 == await b.bound, "bind refused"
+        status = await b.bound
+        assert status == 0, f"bind refused: {status}"
 
     async def submit_all(b: _Bind, start: int, count: int) -> None:
         for i in range(start, start + count):
