@@ -131,3 +131,71 @@ async def test_framing_errors_close_and_server_stays_up(platform: Platform) -> N
         assert S.ESME_ROK == (await c.bind("acme")).status
     finally:
         await c.close()
+
+
+async def test_pending_account_and_brute_force_address(platform: Platform) -> None:
+    """A pending (not activated) account cannot bind; after 10 failed binds from one address
+    within a minute even the right password gets ESME_RBINDFAIL from that address."""
+    await platform.account("acme", any_sender=True)
+    await platform.account("pend", any_sender=True)
+    await give_smpp(platform, "acme")
+    await give_smpp(platform, "pend")
+    from sqlalchemy import update
+
+    from smsrelay.store.schema import accounts
+
+    async with platform.runtime.stores.db.write() as conn:
+        await conn.execute(update(accounts).where(accounts.c.login == "pend").values(active=False))
+    port = smpp_server(platform).port
+    c = await Customer.connect(port)
+    try:
+        assert S.ESME_RBINDFAIL == (await c.bind("pend")).status
+    finally:
+        await c.close()
+    failures = 1
+    while failures < 10:
+        c = await Customer.connect(port)
+        try:
+            for _ in range(min(3, 10 - failures)):
+                assert S.ESME_RINVPASWD == (await c.bind("acme", "guess")).status
+                failures += 1
+        finally:
+            await c.close()
+    c = await Customer.connect(port)
+    try:
+        assert S.ESME_RBINDFAIL == (await c.bind("acme")).status
+    finally:
+        await c.close()
+
+
+async def test_data_sm_and_scheduled_submit(platform: Platform) -> None:
+    """data_sm is accepted like submit_sm (data_sm_resp with the id_sms); a submit_sm with a
+    relative schedule_delivery_time is stored scheduled, not sent yet."""
+    from smsrelay.domain.status import MessageStatus
+    from smsrelay.smpp import Tag, Tlv
+
+    await platform.account("acme", any_sender=True)
+    await give_smpp(platform, "acme")
+    c = await Customer.connect(smpp_server(platform).port)
+    try:
+        assert S.ESME_ROK == (await c.bind("acme")).status
+        data = Pdu.data_sm(
+            sequence=1,
+            tlvs=(Tlv(Tag.MESSAGE_PAYLOAD, b"via data_sm"),),
+            source_addr_ton=5,
+            source_addr="Shop",
+            dest_addr_ton=1,
+            dest_addr_npi=1,
+            destination_addr="79990001122",
+        )
+        resp = await c.request(data)
+        assert (C.DATA_SM_RESP, S.ESME_ROK) == (resp.command, resp.status)
+        later = await c.submit("79990001133", schedule_delivery_time="000000010000000R")
+        assert S.ESME_ROK == later.status
+    finally:
+        await c.close()
+    acme = await platform.runtime.stores.accounts.find_by_login("acme")
+    assert acme is not None
+    ids = [int(resp.str_param("message_id")), int(later.str_param("message_id"))]
+    views = await platform.runtime.stores.messages.views(acme.account.id, ids)
+    assert MessageStatus.SCHEDULED == views[ids[1]].status

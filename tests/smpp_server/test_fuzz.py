@@ -166,3 +166,45 @@ async def test_the_in_process_harness_binds_and_submits() -> None:
     ]
     assert "1" == pdus[1].str_param("message_id")
     conn.connection_lost(None)
+
+
+async def test_busy_bind_answers_msgqful() -> None:
+    """While max_pending_submits submit_sm of a bind await acceptance, the next one gets
+    ESME_RMSGQFUL at once (and is not sent to the platform)."""
+    from smsrelay.smpp import decode, parse_header
+
+    release = asyncio.Event()
+
+    class _Slow(_Platform):
+        async def send(self, account: Account, items: Sequence[SendItem]) -> list[SendResult]:
+            await release.wait()
+            return await super().send(account, items)
+
+    platform = _Slow()
+    settings = ServerSettings(port=0, max_pending_submits=1)
+    server = SmppServer(settings, platform, _Access(), _Store(), SystemClock())
+    conn = CustomerConnection(server)
+    transport = _Transport()
+    conn.connection_made(transport)
+    conn.data_received(BIND)
+    await asyncio.sleep(0.01)
+    for seq in (3, 4):
+        conn.data_received(
+            encode(
+                Pdu.submit_sm(
+                    sequence=seq, source_addr="Shop", dest_addr_ton=1,
+                    destination_addr="79990001122", short_message=b"hi",
+                )
+            )
+        )  # fmt: skip
+    release.set()
+    await asyncio.sleep(0.01)
+    out, pdus = bytes(transport.out), []
+    while out:
+        length = parse_header(out)[0]
+        pdus.append(decode(out[:length]))
+        out = out[length:]
+    answers = {p.sequence: p.status for p in pdus if p.command is CommandId.SUBMIT_SM_RESP}
+    assert {3: 0, 4: 0x14} == answers
+    assert 1 == platform.n
+    conn.connection_lost(None)
