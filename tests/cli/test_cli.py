@@ -52,6 +52,10 @@ COMMANDS = [
     ["route", "list"],
     ["route", "remove"],
     ["account", "limit"],
+    ["account", "smpp"],
+    ["smpp"],
+    ["smpp", "binds"],
+    ["smpp", "kick"],
 ]
 
 
