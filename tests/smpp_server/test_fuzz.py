@@ -208,3 +208,26 @@ async def test_busy_bind_answers_msgqful() -> None:
     assert {3: 0, 4: 0x14} == answers
     assert 1 == platform.n
     conn.connection_lost(None)
+
+
+async def test_caps_per_address() -> None:
+    """Connections from one address are capped, and an address that sent too many bad PDUs in
+    the last minute gets its new connections closed at once."""
+    import struct
+
+    settings = ServerSettings(port=0, max_connections_per_address=2, max_bad_pdus_per_address=3)
+    server = SmppServer(settings, _Platform(), _Access(), _Store(), SystemClock())
+    transports = []
+    for _ in range(3):
+        conn = CustomerConnection(server)
+        transports.append(_Transport())
+        conn.connection_made(transports[-1])
+    assert [False, False, True] == [t.closed for t in transports]
+    first = next(iter(server.connections))
+    for seq in range(3):
+        first.data_received(struct.pack(">IIII", 16, 0x77, 0, seq + 1))  # unknown command
+    for c in list(server.connections):
+        c.connection_lost(None)
+    late = _Transport()
+    CustomerConnection(server).connection_made(late)
+    assert late.closed

@@ -177,7 +177,7 @@ class CustomerConnection(asyncio.Protocol):
     def _bad_pdu(self, exc: SmppError) -> bool:
         """Answer a bad PDU (its own response with the status, or generic_nack); return False
         when the connection stops reading (framing lost, or too many bad PDUs)."""
-        self.server.counters.bad_pdus += 1
+        self.server.bad_pdu_from(self.address)
         if isinstance(exc, UnexpectedResponseError):
             return True
         reply = error_reply(exc)

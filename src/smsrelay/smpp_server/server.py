@@ -66,6 +66,8 @@ class ServerSettings:
     max_bad_pdus: int = 10  # malformed or unknown PDUs per connection, then it is closed
     max_failed_binds: int = 3  # per connection, then it is closed
     max_failed_binds_per_address: int = 10  # per minute, then binds from it are refused
+    max_connections_per_address: int = 100  # open at once; more are closed at once
+    max_bad_pdus_per_address: int = 100  # per minute, then new connections from it are closed
     max_pending_submits: int = 1000  # per connection, awaiting acceptance: ESME_RMSGQFUL
     part_timeout: float = 60.0  # an incomplete long message is dropped after this
 
@@ -157,6 +159,7 @@ class SmppServer:
         self._receivers: dict[int, list[CustomerConnection]] = {}  # account -> rx/trx binds
         self._buckets: dict[int, _Bucket] = {}
         self._failed_by_address: dict[str, deque[float]] = {}
+        self._bad_by_address: dict[str, deque[float]] = {}
         self.parts = PartAssembler(timeout=settings.part_timeout)
         self._acks: list[int] = []
         self._retries: list[int] = []
@@ -222,7 +225,14 @@ class SmppServer:
     # --- connections and binds -----------------------------------------------------------
 
     def connected(self, conn: CustomerConnection) -> bool:
-        if len(self.connections) >= self.settings.max_connections:
+        cfg = self.settings
+        now = asyncio.get_running_loop().time()
+        same_address = sum(1 for c in self.connections if c.address == conn.address)
+        if (
+            len(self.connections) >= cfg.max_connections
+            or same_address >= cfg.max_connections_per_address
+            or self._recent(self._bad_by_address, conn.address, now) >= cfg.max_bad_pdus_per_address
+        ):
             self.counters.refused_connections += 1
             return False
         self.connections.add(conn)
@@ -245,21 +255,34 @@ class SmppServer:
             self.spawn(self._store.remove_bind(binding.bind_id))
         self._wake.set()
 
+    @staticmethod
+    def _recent(events: dict[str, deque[float]], address: str, now: float) -> int:
+        """How many events from ``address`` in the last minute."""
+        times = events.get(address)
+        if times is None:
+            return 0
+        while times and now - times[0] > 60.0:
+            times.popleft()
+        return len(times)
+
+    @staticmethod
+    def _note(events: dict[str, deque[float]], address: str, now: float) -> None:
+        if len(events) > 100_000:
+            events.clear()  # bounded memory under an address-rotating flood
+        events.setdefault(address, deque(maxlen=1000)).append(now)
+
     def _address_throttled(self, address: str, now: float) -> bool:
-        failures = self._failed_by_address.get(address)
-        if failures is None:
-            return False
-        while failures and now - failures[0] > 60.0:
-            failures.popleft()
-        return len(failures) >= self.settings.max_failed_binds_per_address
+        failed = self._recent(self._failed_by_address, address, now)
+        return failed >= self.settings.max_failed_binds_per_address
+
+    def bad_pdu_from(self, address: str) -> None:
+        self.counters.bad_pdus += 1
+        self._note(self._bad_by_address, address, asyncio.get_running_loop().time())
 
     def _bind_failed(self, conn: CustomerConnection, now: float) -> None:
         self.counters.bind_failures += 1
         conn.failed_binds += 1
-        if len(self._failed_by_address) > 100_000:
-            self._failed_by_address.clear()
-        failures = self._failed_by_address.setdefault(conn.address, deque(maxlen=1000))
-        failures.append(now)
+        self._note(self._failed_by_address, conn.address, now)
         if conn.failed_binds >= self.settings.max_failed_binds:
             conn.close()
 
