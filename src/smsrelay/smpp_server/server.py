@@ -287,60 +287,66 @@ class SmppServer:
             conn.close()
 
     async def bind(self, conn: CustomerConnection, pdu: Pdu, bind_type: str) -> None:
-        loop_now = asyncio.get_running_loop().time()
         try:
-            status: int = S.ESME_ROK
-            grant: BindGrant | BindRefusal = BindRefusal.INVALID_PASSWORD
-            if self._address_throttled(conn.address, loop_now):
-                status = S.ESME_RBINDFAIL
-            else:
-                grant = await self._access.check_bind(
-                    pdu.str_param("system_id"), pdu.str_param("password"), conn.address
-                )
-                if isinstance(grant, BindRefusal):
-                    status = _REFUSAL_STATUS[grant]
-                else:
-                    live = await self._store.count_live_binds(
-                        grant.account.id, self._clock.now() - timedelta(seconds=LIVE_WITHIN)
-                    )
-                    if live >= grant.access.max_binds:
-                        status = S.ESME_RBINDFAIL
-            if status != S.ESME_ROK or not isinstance(grant, BindGrant) or not conn.open:
-                conn.send(pdu.response(status, (), system_id=SYSTEM_ID))
-                self._bind_failed(conn, loop_now)
-                return
-            binding = Binding(
-                bind_id=uuid.uuid4().hex,
-                account=grant.account,
-                access=grant.access,
-                bind_type=bind_type,
-                since=loop_now,
-            )
-            now = self._clock.now()
-            await self._store.add_bind(
-                BindRow(
-                    bind_id=binding.bind_id,
-                    account_id=grant.account.id,
-                    login=grant.account.login,
-                    address=conn.address,
-                    bind_type=bind_type,
-                    node=self.node,
-                    since=now,
-                    updated_at=now,
-                )
-            )
-            if not conn.open:
-                await self._store.remove_bind(binding.bind_id)
-                return
-            tlvs = (Tlv.of_int(Tag.SC_INTERFACE_VERSION, 0x34),)
-            conn.send(pdu.response(S.ESME_ROK, tlvs, system_id=SYSTEM_ID))
-            conn.binding = binding
-            self.counters.binds += 1
-            if binding.receives:
-                self._receivers.setdefault(grant.account.id, []).append(conn)
-                self._wake.set()
+            await self._bind(conn, pdu, bind_type)
+        except Exception as exc:  # the database is away: the customer may bind again later
+            log.warning("smpp bind failed", error=repr(exc))
+            conn.send(pdu.response(S.ESME_RSYSERR, (), system_id=SYSTEM_ID))
         finally:
             conn.binding_in_progress = False
+
+    async def _bind(self, conn: CustomerConnection, pdu: Pdu, bind_type: str) -> None:
+        loop_now = asyncio.get_running_loop().time()
+        status: int = S.ESME_ROK
+        grant: BindGrant | BindRefusal = BindRefusal.INVALID_PASSWORD
+        if self._address_throttled(conn.address, loop_now):
+            status = S.ESME_RBINDFAIL
+        else:
+            grant = await self._access.check_bind(
+                pdu.str_param("system_id"), pdu.str_param("password"), conn.address
+            )
+            if isinstance(grant, BindRefusal):
+                status = _REFUSAL_STATUS[grant]
+            else:
+                live = await self._store.count_live_binds(
+                    grant.account.id, self._clock.now() - timedelta(seconds=LIVE_WITHIN)
+                )
+                if live >= grant.access.max_binds:
+                    status = S.ESME_RBINDFAIL
+        if status != S.ESME_ROK or not isinstance(grant, BindGrant) or not conn.open:
+            conn.send(pdu.response(status, (), system_id=SYSTEM_ID))
+            self._bind_failed(conn, loop_now)
+            return
+        binding = Binding(
+            bind_id=uuid.uuid4().hex,
+            account=grant.account,
+            access=grant.access,
+            bind_type=bind_type,
+            since=loop_now,
+        )
+        now = self._clock.now()
+        await self._store.add_bind(
+            BindRow(
+                bind_id=binding.bind_id,
+                account_id=grant.account.id,
+                login=grant.account.login,
+                address=conn.address,
+                bind_type=bind_type,
+                node=self.node,
+                since=now,
+                updated_at=now,
+            )
+        )
+        if not conn.open:
+            await self._store.remove_bind(binding.bind_id)
+            return
+        tlvs = (Tlv.of_int(Tag.SC_INTERFACE_VERSION, 0x34),)
+        conn.send(pdu.response(S.ESME_ROK, tlvs, system_id=SYSTEM_ID))
+        conn.binding = binding
+        self.counters.binds += 1
+        if binding.receives:
+            self._receivers.setdefault(grant.account.id, []).append(conn)
+            self._wake.set()
 
     # --- accepting ------------------------------------------------------------------------
 
