@@ -61,10 +61,14 @@ async def test_bind_check(database: Database) -> None:
     assert ("acme", SmppAccess(4, 30, ("127.0.0.0/8",))) == (grant.account.login, grant.access)
     timings = []
     for login, password in (("acme", "wrong"), ("ghost", "secret"), ("plain", "pw")):
-        started = time.perf_counter()
-        assert BindRefusal.INVALID_PASSWORD == await svc.check_bind(login, password, "127.0.0.1")
-        timings.append(time.perf_counter() - started)
-    assert max(timings) < 10 * min(timings)  # all three run one argon2 verification
+        best = float("inf")
+        for _ in range(3):  # the best of three: robust to a busy machine
+            started = time.perf_counter()
+            refusal = await svc.check_bind(login, password, "127.0.0.1")
+            best = min(best, time.perf_counter() - started)
+            assert BindRefusal.INVALID_PASSWORD == refusal
+        timings.append(best)
+    assert max(timings) < 5 * min(timings)  # all three run one argon2 verification
     assert BindRefusal.ADDRESS == await svc.check_bind("acme", "secret", "10.0.0.1")
     account = await accounts.find_by_login("acme")
     assert account is not None
