@@ -74,3 +74,21 @@ async def test_bind_check(database: Database) -> None:
     assert account is not None
     await accounts.set_locked(account.account.id, True)
     assert BindRefusal.LOCKED == await svc.check_bind("acme", "secret", "127.0.0.1")
+
+
+def test_server_settings_from_the_environment() -> None:
+    """SMSRELAY_SMPP_SERVER_* configure the server; a bad value fails naming its key; the
+    simulator's default port moved off 2775 to 2776."""
+    import pytest
+
+    from smsrelay.config import ConfigError, load_settings
+
+    s = load_settings({"SMSRELAY_SMPP_SERVER_PORT": "2999", "SMSRELAY_SMPP_SERVER": "off"})
+    assert (2999, False, 2776) == (s.smpp_server_port, s.smpp_server, s.simulator_port)
+    assert (2775, 10, 72.0) == (
+        load_settings({}).smpp_server_port,
+        load_settings({}).smpp_server_window,
+        load_settings({}).smpp_server_outbox_expiry_hours,
+    )
+    with pytest.raises(ConfigError, match="SMSRELAY_SMPP_SERVER_WINDOW"):
+        load_settings({"SMSRELAY_SMPP_SERVER_WINDOW": "0"})
