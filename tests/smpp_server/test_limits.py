@@ -105,3 +105,29 @@ def test_relative_and_absolute_times_are_read() -> None:
     assert isinstance(message, Submitted)
     assert datetime(2026, 12, 5, 14, 0, tzinfo=UTC) == message.time_send
     assert datetime(2026, 12, 6, 12, 0, tzinfo=UTC) == message.valid_until
+
+
+async def test_receipts_on_failure_only(platform: Platform) -> None:
+    """registered_delivery=2 asks for failure receipts only: a delivered message sends none,
+    an undelivered one (the simulator's ...9001) sends UNDELIV; registered_delivery=0 none."""
+    from smsrelay.smpp import parse_receipt_text
+
+    await platform.account("acme", any_sender=True)
+    await give_smpp(platform, "acme")
+    c = await Customer.connect(smpp_server(platform).port)
+    try:
+        assert S.ESME_ROK == (await c.bind("acme")).status
+        ok = await c.submit("79990001122", registered_delivery=2)
+        none = await c.submit("79990001133", registered_delivery=0)
+        bad = await c.submit("79990009001", registered_delivery=2)
+        ids = [int(r.str_param("message_id")) for r in (ok, none, bad)]
+        await platform.waiter.final(ids)
+        receipt = await c.next_delivered()
+        assert (bad.str_param("message_id"), "UNDELIV") == (
+            parse_receipt_text(receipt.bytes_param("short_message")).id,
+            parse_receipt_text(receipt.bytes_param("short_message")).stat,
+        )
+        assert S.ESME_ROK == (await c.request(Pdu.enquire_link(1))).status
+        assert c.delivered.empty()
+    finally:
+        await c.close()
