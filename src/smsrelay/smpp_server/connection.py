@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import structlog
 
@@ -32,10 +33,7 @@ from ..smpp import (
     error_reply,
 )
 
-if TYPE_CHECKING:
-    from .server import SmppServer
-
-__all__ = ["Binding", "CustomerConnection"]
+__all__ = ["Binding", "ConnectionSettings", "CustomerConnection", "Owner"]
 
 log = structlog.get_logger("smsrelay.smpp_server")
 
@@ -69,8 +67,37 @@ class Binding:
         return self.bind_type != "tx"
 
 
+class ConnectionSettings(Protocol):
+    @property
+    def window(self) -> int: ...
+    @property
+    def max_pdu(self) -> int: ...
+    @property
+    def response_timeout(self) -> float: ...
+    @property
+    def idle_timeout(self) -> float: ...
+    @property
+    def max_bad_pdus(self) -> int: ...
+
+
+class Owner(Protocol):
+    """What a connection needs from its server (``server.SmppServer``), which owns the policy."""
+
+    @property
+    def settings(self) -> ConnectionSettings: ...
+    def connected(self, conn: CustomerConnection) -> bool: ...
+    def disconnected(self, conn: CustomerConnection) -> None: ...
+    def bad_pdu_from(self, address: str) -> None: ...
+    def submit(self, conn: CustomerConnection, pdu: Pdu) -> None: ...
+    def acknowledged(self, conn: CustomerConnection, pdu: Pdu) -> None: ...
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None: ...
+    def bind(
+        self, conn: CustomerConnection, pdu: Pdu, bind_type: str
+    ) -> Coroutine[Any, Any, None]: ...
+
+
 class CustomerConnection(asyncio.Protocol):
-    def __init__(self, server: SmppServer) -> None:
+    def __init__(self, server: Owner) -> None:
         cfg = server.settings
         self.server = server
         self.number = next(_IDS)
