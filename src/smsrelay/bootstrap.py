@@ -202,15 +202,16 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .services.numberinfo import NumberInfoService
     from .services.scheduled import ScheduledService
     from .services.stoplist import StopListService
-    from .store.xml_data import SqlXmlDataStore
+    from .store.bases import SqlBaseStore
+    from .store.scheduled import SqlScheduledStore
+    from .store.stoplist import SqlStopListStore
 
-    xml_data_store = SqlXmlDataStore(stores.db)
     numbers = NumberInfoService(clock)
     extras["xml_data"] = XmlDataServices(
         numbers=numbers,
-        bases=BasesService(xml_data_store, numbers, clock),
-        stop_list=StopListService(xml_data_store, clock),
-        scheduled=ScheduledService(xml_data_store, clock),
+        bases=BasesService(SqlBaseStore(stores.db), numbers, clock),
+        stop_list=StopListService(SqlStopListStore(stores.db), clock),
+        scheduled=ScheduledService(SqlScheduledStore(stores.db), clock),
     )
     routes += xml_data_routes(platform, extras["xml_data"], xml)
     # routing (G1): connectors and routes from the database, applied without restart
@@ -317,17 +318,21 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .services.files import DEFAULT_MAX_UPLOAD_BYTES, FileService
     from .services.reseller import ResellerService
     from .services.senders import SenderRegistry
-    from .store.xml_account import SqlXmlAccountStore
+    from .store.files import SqlFileStore
+    from .store.reseller import SqlResellerStore
+    from .store.sender_registrations import SqlSenderRegistrationStore
 
-    xml_accounts = SqlXmlAccountStore(stores.db)
-    extras["senders"] = SenderRegistry(xml_accounts, stores.accounts, clock)
+    file_store = SqlFileStore(stores.db)
+    extras["senders"] = SenderRegistry(
+        SqlSenderRegistrationStore(stores.db), stores.accounts, clock, file_store
+    )
     extras["files"] = FileService(
-        xml_accounts,
+        file_store,
         Path(settings.data_dir) / "files",
         clock,
         max_bytes=int(settings.extra.get("max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES)),
     )
-    extras["reseller"] = ResellerService(xml_accounts, clock)
+    extras["reseller"] = ResellerService(SqlResellerStore(stores.db), clock)
     routes += xml_send.routes(platform, xml)
     routes += xml_account.routes(
         platform,

@@ -33,9 +33,7 @@ async def test_time_is_moscow_plus_the_account_offset(xmlp: XmlPlatform) -> None
     before, answered, after = await local_time(xmlp, "shop")
     assert before <= answered <= after
     record = await xmlp.runtime.stores.accounts.find_by_login("shop")
-    from smsrelay.store.xml_account import SqlXmlAccountStore
-
-    await SqlXmlAccountStore(xmlp.runtime.stores.db).set_tz_offset(record.account.id, 4)
+    await xmlp.runtime.stores.accounts.set_tz_offset(record.account.id, 4)
     before, answered, after = await local_time(xmlp, "shop")
     four = timedelta(hours=4)
     assert before + four <= answered <= after + four

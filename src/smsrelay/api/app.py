@@ -1,6 +1,8 @@
 """The HTTP application: routes, bounded bodies, the JSON dialect wired to the ``Platform``.
 
-Routes (spec §0, §1.1)::
+The XML and GET dialects, W6, X7, Viber callbacks and G5 registration add their routes through
+``extra_routes`` (``bootstrap`` collects them; ``docs/api.md`` lists every endpoint). Here (spec
+§0, §1.1)::
 
     POST /json, /json/       J1 send            GET on these three answers
     POST /json/state.php     J2 status          "POST data is missing"

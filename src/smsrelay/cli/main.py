@@ -136,10 +136,11 @@ def main() -> None:
     from . import registration as _registration  # noqa: F401 - `account activate`, `list`
     from . import routing as _routing  # noqa: F401 - `connector`, `route`, `account limit`
     from . import send as _send  # noqa: F401 - registers `send`
+    from . import senders as _senders  # noqa: F401 - `sender approve/reject/list`
     from . import simulator as _simulator  # noqa: F401 - registers `simulator`
     from . import smpp_server as _smpp_server  # noqa: F401 - `account smpp`, `smpp binds/kick`
+    from . import timezone as _timezone  # noqa: F401 - `account timezone`
     from . import webhooks as _webhooks  # noqa: F401 - `webhook set/show/remove`
-    from . import xml_account as _xml_account  # noqa: F401 - `sender approve/reject/list`, tz
 
     try:
         cli.main(prog_name="smsrelay")

@@ -15,15 +15,12 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import structlog
 
 from ..clock import Clock
 from ..services.ports import DeliveryQueue, ReceiptRecord, StatusChange
-
-if TYPE_CHECKING:
-    from .engine import EngineSettings
+from .engine_settings import EngineSettings
 
 __all__ = ["ReceiptWriter", "wait_event"]
 

@@ -1,4 +1,4 @@
-"""The one interface the HTTP dialects call (JSON now; XML and GET later).
+"""The one interface the HTTP dialects (JSON, XML and GET) call for sending, state and balance.
 
 ``api/`` depends on this Protocol only; ``bootstrap`` hands it the real implementation
 (``services.platform.PlatformService``). Tests of pure parsing/rendering may pass a fake.

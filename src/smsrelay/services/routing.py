@@ -212,6 +212,9 @@ class RoutingStore(RouteCharges, Protocol):
     async def put_connector(self, spec: ConnectorSpec) -> None: ...
     async def remove_connector(self, name: str) -> bool: ...
     async def put_route(self, spec: RouteSpec) -> None: ...
+    async def put_all(
+        self, connectors: Sequence[ConnectorSpec], routes: Sequence[RouteSpec]
+    ) -> None: ...
     async def remove_route(self, prefix: str, account_id: int | None, operator: str) -> bool: ...
     async def put_route_price(self, price: RoutePrice) -> None: ...
     async def set_limit(self, account_id: int, sender: str, parts_per_s: float | None) -> None: ...
@@ -287,8 +290,21 @@ class RoutingAdmin:
         operator: str = "",
         failover_on_undeliv: bool = False,
     ) -> RouteSpec:
+        spec = await self._route_spec(prefix, connectors, account, operator, failover_on_undeliv)
+        self._check_connectors(spec, {c.name for c in (await self._store.load()).connectors})
+        await self._store.put_route(spec)
+        return spec
+
+    async def _route_spec(
+        self,
+        prefix: str,
+        connectors: Sequence[str],
+        account: str | None,
+        operator: str,
+        failover_on_undeliv: bool,
+    ) -> RouteSpec:
         try:
-            spec = RouteSpec(
+            return RouteSpec(
                 prefix=prefix,
                 connectors=tuple(connectors),
                 account_id=await self._account_id(account) if account else None,
@@ -298,12 +314,12 @@ class RoutingAdmin:
             )
         except ValueError as exc:
             raise AdminError(str(exc)) from exc
-        known = {c.name for c in (await self._store.load()).connectors}
+
+    @staticmethod
+    def _check_connectors(spec: RouteSpec, known: set[str]) -> None:
         missing = [n for n in spec.connectors if n not in known]
         if missing:
             raise AdminError(f"no connector named {', '.join(repr(m) for m in missing)}")
-        await self._store.put_route(spec)
-        return spec
 
     async def remove_route(
         self, prefix: str, *, account: str | None = None, operator: str = ""
@@ -326,26 +342,34 @@ class RoutingAdmin:
         await self._store.set_limit(await self._account_id(login), sender, parts_per_s)
 
     async def load_file(self, text: str, fmt: str) -> tuple[int, int]:
-        """Add or replace the file's connectors, then its routes; returns their counts."""
+        """Add or replace the file's connectors, then its routes; returns their counts.
+
+        All or nothing: every entry is checked first (a route may name a connector of the
+        file or one already stored), then everything is stored in one transaction; a file
+        with any bad entry stores nothing."""
         try:
             parsed = parse_config_file(text, fmt)
         except ValueError as exc:
             raise AdminError(str(exc)) from exc
-        for spec in parsed.connectors:
-            await self._store.put_connector(spec)
+        known = {c.name for c in (await self._store.load()).connectors}
+        known |= {c.name for c in parsed.connectors}
+        routes: list[RouteSpec] = []
         for i, raw in enumerate(parsed.routes):
             try:
                 prefix = str(raw.get("prefix", ""))
-                await self.add_route(
+                spec = await self._route_spec(
                     "" if prefix == "*" else prefix,
                     list(raw.get("connectors", [])),
-                    account=raw.get("account"),
-                    operator=str(raw.get("operator", "")),
-                    failover_on_undeliv=bool(raw.get("failover_on_undeliv", False)),
+                    raw.get("account"),
+                    str(raw.get("operator", "")),
+                    bool(raw.get("failover_on_undeliv", False)),
                 )
+                self._check_connectors(spec, known)
             except AdminError as exc:
                 raise AdminError(f"route #{i + 1}: {exc}") from exc
-        return len(parsed.connectors), len(parsed.routes)
+            routes.append(spec)
+        await self._store.put_all(parsed.connectors, routes)
+        return len(parsed.connectors), len(routes)
 
     async def config(self) -> RoutingConfig:
         return await self._store.load()

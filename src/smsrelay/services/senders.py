@@ -19,7 +19,7 @@ from ..clock import Clock
 from ..domain.accounts import Account
 from ..domain.errors import ValidationError
 from ..domain.senders import SenderState, is_valid_sender
-from .files import StoredFile
+from .files import FileStore
 from .ports import AccountStore
 
 __all__ = [
@@ -121,12 +121,14 @@ class SenderStore(Protocol):
     async def decide_sender(
         self, account_id: int, name: str, state: SenderState, history: str | None
     ) -> bool: ...
-    async def file_of(self, account_id: int, file_id: int) -> StoredFile | None: ...
 
 
 class SenderRegistry:
-    def __init__(self, store: SenderStore, accounts: AccountStore, clock: Clock) -> None:
+    def __init__(
+        self, store: SenderStore, accounts: AccountStore, clock: Clock, files: FileStore
+    ) -> None:
         self._store = store
+        self._files = files
         self._accounts = accounts
         self._clock = clock
 
@@ -138,7 +140,7 @@ class SenderRegistry:
         for reg in registrations:
             if (
                 reg.file_id is not None
-                and await self._store.file_of(account.id, reg.file_id) is None
+                and await self._files.file_of(account.id, reg.file_id) is None
             ):
                 raise ValidationError("unknown file id")
         now = self._clock.now()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import structlog
 
@@ -32,13 +33,11 @@ from ..smpp import (
     error_reply,
 )
 from ..smpp.pdu_tables import ParamValue
-from .faults import CONTROL_SYSTEM_TYPE, NO_FAULT
-from .outcomes import DEFAULT_OUTCOME, outcome_for
+from .config import SimulatorConfig, SmscCounters
+from .faults import CONTROL_SYSTEM_TYPE, NO_FAULT, FaultState
+from .outcomes import DEFAULT_OUTCOME, MessageIds, Outcome, outcome_for
 
-if TYPE_CHECKING:
-    from .smsc import Smsc
-
-__all__ = ["MO_SYSTEM_TYPE", "Deliver", "SmscConnection"]
+__all__ = ["MO_SYSTEM_TYPE", "Deliver", "SmscConnection", "SmscHost"]
 
 log = structlog.get_logger("smsrelay.simulator")
 
@@ -80,8 +79,34 @@ class _Held:
     receipt: Deliver | None
 
 
+class SmscHost(Protocol):
+    """What a connection needs from the SMSC that accepted it (``smsc.Smsc``)."""
+
+    config: SimulatorConfig
+    counters: SmscCounters
+    ids: MessageIds
+    faults: FaultState
+    submitted: deque[Pdu]
+    holding: bool
+
+    def connected(self, conn: SmscConnection) -> None: ...
+    def disconnected(self, conn: SmscConnection, unsent: Iterable[Deliver]) -> None: ...
+    def bound(self, conn: SmscConnection) -> None: ...
+    def notify(self) -> None: ...
+    def check_bind(self, system_id: str, password: str) -> int: ...
+    def control(self, pdu: Pdu) -> int: ...
+    def control_submit(self, conn: SmscConnection, pdu: Pdu) -> None: ...
+    def first_try(self, pdu: Pdu) -> bool: ...
+    def receipt_for(
+        self, request: Pdu, message_id: str, outcome: Outcome, origin: SmscConnection
+    ) -> Deliver | None: ...
+    def echo(self, pdu: Pdu) -> None: ...
+    def schedule_receipt(self, item: Deliver) -> None: ...
+    def route_now(self, item: Deliver) -> None: ...
+
+
 class SmscConnection(asyncio.Protocol):
-    def __init__(self, smsc: Smsc) -> None:
+    def __init__(self, smsc: SmscHost) -> None:
         cfg = smsc.config
         self.smsc = smsc
         self.session = Session(

@@ -230,6 +230,10 @@ class SqlAccountStore:
     async def set_lang(self, account_id: int, lang: Lang) -> None:
         await self._set(account_id, lang=lang.value)
 
+    async def set_tz_offset(self, account_id: int, hours: int) -> None:
+        """The account's time zone as hours from Moscow (X18 time, local dates)."""
+        await self._set(account_id, tz_offset_hours=hours)
+
     # --- prices --------------------------------------------------------------------------------
 
     @property

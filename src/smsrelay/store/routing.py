@@ -151,14 +151,29 @@ class SqlRoutingStore:
         )
 
     async def put_connector(self, spec: ConnectorSpec) -> None:
+        async with self._db.write() as conn:
+            await self._put_connector(conn, spec)
+            await _bump(conn)
+
+    async def _put_connector(self, conn: AsyncConnection, spec: ConnectorSpec) -> None:
         values = {k: getattr(spec, k) for k in _CONNECTOR_FIELDS}
         values = {k: v.value if hasattr(v, "value") else v for k, v in values.items()}
         stmt = dialect_insert(self._db, routing_connectors).values(name=spec.name, **values)
         stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=[routing_connectors.c.name], set_=values
         )
+        await conn.execute(stmt)
+
+    async def put_all(
+        self, connectors: Sequence[ConnectorSpec], routes: Sequence[RouteSpec]
+    ) -> None:
+        """Add or replace the connectors, then the routes, in ONE transaction (a config file:
+        all of it is stored, or nothing)."""
         async with self._db.write() as conn:
-            await conn.execute(stmt)
+            for spec in connectors:
+                await self._put_connector(conn, spec)
+            for route in routes:
+                await self._put_route(conn, route)
             await _bump(conn)
 
     async def remove_connector(self, name: str) -> bool:
@@ -185,17 +200,20 @@ class SqlRoutingStore:
     async def put_route(self, spec: RouteSpec) -> None:
         """Insert or replace the route for (prefix, account, operator)."""
         async with self._db.write() as conn:
-            await conn.execute(delete(routing_routes).where(self._route_key(*spec.key)))
-            await conn.execute(
-                insert(routing_routes).values(
-                    prefix=spec.prefix,
-                    account_id=spec.account_id,
-                    operator=spec.operator,
-                    connectors=",".join(spec.connectors),
-                    failover_on_undeliv=spec.failover_on_undeliv,
-                )
-            )
+            await self._put_route(conn, spec)
             await _bump(conn)
+
+    async def _put_route(self, conn: AsyncConnection, spec: RouteSpec) -> None:
+        await conn.execute(delete(routing_routes).where(self._route_key(*spec.key)))
+        await conn.execute(
+            insert(routing_routes).values(
+                prefix=spec.prefix,
+                account_id=spec.account_id,
+                operator=spec.operator,
+                connectors=",".join(spec.connectors),
+                failover_on_undeliv=spec.failover_on_undeliv,
+            )
+        )
 
     async def remove_route(self, prefix: str, account_id: int | None, operator: str) -> bool:
         async with self._db.write() as conn:

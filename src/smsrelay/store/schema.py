@@ -218,8 +218,11 @@ meta = Table(
 # Feature tables live in their own modules on the same ``metadata``; importing them here keeps
 # ``metadata`` describing the whole schema (migrations are compared against it in tests).
 from . import (  # noqa: E402,F401,I001
-    schema_xml_account,
-    schema_xml_data,
+    schema_files,
+    schema_sender_registrations,
+    schema_reseller,
+    schema_bases,
+    schema_stoplist,
     schema_inbound,
     schema_registration,
     schema_webhooks,

@@ -1,15 +1,12 @@
-"""Subscriber bases, stop-list changes and scheduled messages for the XML data endpoints.
+"""Subscriber bases and their subscribers (X9-X12), and each base's change time (X17).
 
-:class:`SqlXmlDataStore` implements the ``BaseStore`` (``services.bases``), ``StopListStore``
-(``services.stoplist``) and ``ScheduledStore`` (``services.scheduled``) ports. Every change
+:class:`SqlBaseStore` implements the ``BaseStore`` port (``services.bases``). Every change
 request is one write transaction; each base's ``changed_at`` moves with any change of its
-settings or subscribers, and a stop-list removal is dated in ``stop_list_changes`` (additions
-are dated by their ``stop_list.created_at``).
+settings or subscribers.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -17,8 +14,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.messages import Channel, MessageKind
-from ..domain.status import MessageStatus, check_transition
 from ..services.bases import (
     SUBSCRIBER_FIELDS,
     Base,
@@ -28,14 +23,10 @@ from ..services.bases import (
     Subscriber,
     SubscriberChange,
 )
-from ..services.scheduled import ScheduledMessage
-from ..services.stoplist import StopAction, StopOp
-from .accounts import dialect_insert
 from .database import Database
-from .schema import accounts, ledger, messages, stop_list
-from .schema_xml_data import base_phones, bases, stop_list_changes
+from .schema_bases import base_phones, bases
 
-__all__ = ["SqlXmlDataStore"]
+__all__ = ["SqlBaseStore"]
 
 _MAX_ID = 2**63
 _SETTINGS = (
@@ -47,14 +38,6 @@ _SETTINGS = (
     "on_birth",
     "greeting",
 )
-_SCHEDULED = MessageStatus.SCHEDULED.value
-_CANCELLED = MessageStatus.CANCELLED.value
-check_transition(MessageStatus.SCHEDULED, MessageStatus.CANCELLED)  # the lifecycle allows it
-
-
-def _ids(values: Sequence[int]) -> list[int]:
-    """Only ids a BIGINT can hold (anything else matches nothing)."""
-    return sorted({int(v) for v in values if 0 < int(v) < _MAX_ID})
 
 
 def _settings(row: Any) -> BaseSettings:
@@ -73,8 +56,8 @@ def _settings_values(s: BaseSettings) -> dict[str, Any]:
     return {name: getattr(s, name) for name in _SETTINGS}
 
 
-class SqlXmlDataStore:
-    """The XML data endpoints' storage on SQLite or PostgreSQL."""
+class SqlBaseStore:
+    """Subscriber bases and subscribers on SQLite or PostgreSQL."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -243,164 +226,3 @@ class SqlXmlDataStore:
                 [{"base_id": base_id, "phone": p, "updated_at": now, **v} for p, v in added],
             )
         return results
-
-    # --- stop list (X13, X14, X17) -------------------------------------------------------------
-
-    async def stop_phones(self, account_id: int) -> list[str]:
-        async with self._db.read() as conn:
-            found = await conn.scalars(
-                select(stop_list.c.phone)
-                .where(stop_list.c.account_id == account_id)
-                .order_by(stop_list.c.phone)
-            )
-            return list(found)
-
-    async def change_stop_list(
-        self, account_id: int, ops: Sequence[StopOp], now: datetime
-    ) -> list[ChangeResult]:
-        if not ops:
-            return []
-        results: list[ChangeResult] = []
-        removed = False
-        add = (
-            dialect_insert(self._db, stop_list)
-            .values(account_id=account_id, phone=bindparam("b_phone"), created_at=now)
-            .on_conflict_do_nothing(  # type: ignore[attr-defined]
-                index_elements=[stop_list.c.account_id, stop_list.c.phone]
-            )
-        )
-        remove = delete(stop_list).where(
-            stop_list.c.account_id == account_id, stop_list.c.phone == bindparam("b_phone")
-        )
-        async with self._db.write() as conn:
-            for op in ops:
-                if op.action is StopAction.ADD:
-                    await conn.execute(add, {"b_phone": op.phone})
-                    results.append(ChangeResult.ADD)
-                    continue
-                gone = (await conn.execute(remove, {"b_phone": op.phone})).rowcount == 1
-                results.append(ChangeResult.DELETE if gone else ChangeResult.NOT_FOUND)
-                removed = removed or gone
-            if removed:
-                stamp = (
-                    dialect_insert(self._db, stop_list_changes)
-                    .values(account_id=account_id, changed_at=now)
-                    .on_conflict_do_update(  # type: ignore[attr-defined]
-                        index_elements=[stop_list_changes.c.account_id],
-                        set_={"changed_at": now},
-                    )
-                )
-                await conn.execute(stamp)
-        return results
-
-    async def stop_list_changed_at(self, account_id: int) -> datetime:
-        """Raises ``LookupError`` for an unknown account."""
-        async with self._db.read() as conn:
-            created = await conn.scalar(
-                select(accounts.c.created_at).where(accounts.c.id == account_id)
-            )
-            if created is None:
-                raise LookupError(f"no account {account_id}")
-            added = await conn.scalar(
-                select(func.max(stop_list.c.created_at)).where(stop_list.c.account_id == account_id)
-            )
-            removed = await conn.scalar(
-                select(stop_list_changes.c.changed_at).where(
-                    stop_list_changes.c.account_id == account_id
-                )
-            )
-        changes = [t for t in (added, removed) if t is not None]
-        return max(changes) if changes else created
-
-    # --- scheduled messages (X15, X16) ---------------------------------------------------------
-
-    async def scheduled_page(
-        self, account_id: int, offset: int, limit: int
-    ) -> tuple[int, list[ScheduledMessage]]:
-        where = (messages.c.account_id == account_id, messages.c.status == _SCHEDULED)
-        async with self._db.read() as conn:
-            total = int(
-                await conn.scalar(select(func.count()).select_from(messages).where(*where)) or 0
-            )
-            rows = await conn.execute(
-                select(messages)
-                .where(*where)
-                .order_by(messages.c.due_at, messages.c.id)
-                .offset(offset)
-                .limit(limit)
-            )
-            found = [
-                ScheduledMessage(
-                    id=int(r.id),
-                    queued_at=r.created_at,
-                    sender=r.sender,
-                    phone=r.phone,
-                    channel=Channel(r.channel),
-                    kind=MessageKind(r.kind),
-                    text=r.text,
-                    parts=int(r.parts),
-                    due_at=r.due_at,
-                    valid_until=r.valid_until,
-                    extra=_extra(r.extra),
-                )
-                for r in rows
-            ]
-        return total, found
-
-    async def cancel_scheduled(
-        self, account_id: int, ids: Sequence[int], now: datetime
-    ) -> set[int]:
-        wanted = _ids(ids)
-        if not wanted:
-            return set()
-        async with self._db.write() as conn:
-            # The status guard in the UPDATE itself: a message the engine released (or another
-            # cancel took) meanwhile is not matched, on both databases.
-            rows = (
-                await conn.execute(
-                    update(messages)
-                    .where(
-                        messages.c.account_id == account_id,
-                        messages.c.status == _SCHEDULED,
-                        self._db.one_of(messages.c.id, wanted),
-                    )
-                    .values(status=_CANCELLED, status_at=now, lease_until=None)
-                    .returning(messages.c.id, messages.c.parts, messages.c.price_micros)
-                )
-            ).all()
-            refunds = sorted((int(r.id), int(r.parts) * int(r.price_micros)) for r in rows)
-            total = sum(m for _, m in refunds)
-            if total:
-                await conn.execute(
-                    update(accounts)
-                    .where(accounts.c.id == account_id)
-                    .values(balance_micros=accounts.c.balance_micros + total)
-                )
-            paid = [(mid, m) for mid, m in refunds if m > 0]
-            if paid:
-                await conn.execute(
-                    insert(ledger),
-                    [
-                        {
-                            "account_id": account_id,
-                            "amount_micros": m,
-                            "kind": "refund",
-                            "message_id": mid,
-                            "created_at": now,
-                        }
-                        for mid, m in paid
-                    ],
-                )
-        return {mid for mid, _ in refunds}
-
-
-def _extra(raw: str | None) -> dict[str, str]:
-    if not raw:
-        return {}
-    try:
-        found = json.loads(raw)
-    except ValueError:
-        return {}
-    if not isinstance(found, dict):
-        return {}
-    return {str(k): str(v) for k, v in found.items()}

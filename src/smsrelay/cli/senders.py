@@ -1,10 +1,8 @@
-"""Operator commands of the XML account features: sender moderation (X5/X6) and the
-account's time-zone offset (X18).
+"""Operator commands of sender-name moderation (names clients file with X6 and read with X5).
 
     smsrelay sender approve LOGIN NAME
     smsrelay sender reject LOGIN NAME --comment TEXT
     smsrelay sender list [LOGIN]
-    smsrelay account timezone LOGIN OFFSET_FROM_MOSCOW
 """
 
 from __future__ import annotations
@@ -17,27 +15,28 @@ import click
 from ..bootstrap import open_stores
 from ..clock import SystemClock
 from ..services.senders import SenderError, SenderListing, SenderRegistry
-from ..store.xml_account import SqlXmlAccountStore
-from .admin import account, sender
+from ..store.files import SqlFileStore
+from ..store.sender_registrations import SqlSenderRegistrationStore
+from .admin import sender
 from .main import _db_option, run, settings_from
 
 T = TypeVar("T")
 
-#: Offsets from Moscow (UTC+3) that name a real zone: UTC-12 .. UTC+14.
-MIN_OFFSET, MAX_OFFSET = -15, 11
 
-
-def _with_store(
-    database: str | None, fn: Callable[[SqlXmlAccountStore, SenderRegistry], Awaitable[T]]
-) -> T:
+def _with_registry(database: str | None, fn: Callable[[SenderRegistry], Awaitable[T]]) -> T:
     settings = settings_from(database)
 
     async def go() -> T:
         stores = await open_stores(settings)
         try:
-            store = SqlXmlAccountStore(stores.db)
+            registry = SenderRegistry(
+                SqlSenderRegistrationStore(stores.db),
+                stores.accounts,
+                SystemClock(),
+                SqlFileStore(stores.db),
+            )
             try:
-                return await fn(store, SenderRegistry(store, stores.accounts, SystemClock()))
+                return await fn(registry)
             except SenderError as exc:
                 raise click.ClickException(str(exc)) from exc
         finally:
@@ -52,7 +51,7 @@ def _with_store(
 @_db_option
 def sender_approve(login: str, name: str, database: str | None) -> None:
     """Approve sender NAME of LOGIN (state completed: usable for sending)."""
-    _with_store(database, lambda _s, reg: reg.approve(login, name))
+    _with_registry(database, lambda reg: reg.approve(login, name))
     click.echo(f"{login}: sender {name!r} completed")
 
 
@@ -63,7 +62,7 @@ def sender_approve(login: str, name: str, database: str | None) -> None:
 @_db_option
 def sender_reject(login: str, name: str, comment: str, database: str | None) -> None:
     """Reject sender NAME of LOGIN with a comment (state rejected)."""
-    _with_store(database, lambda _s, reg: reg.reject(login, name, comment))
+    _with_registry(database, lambda reg: reg.reject(login, name, comment))
     click.echo(f"{login}: sender {name!r} rejected")
 
 
@@ -94,24 +93,8 @@ def _line(s: SenderListing) -> str:
 @_db_option
 def sender_list(login: str | None, database: str | None) -> None:
     """List sender names (of LOGIN, or of every account) with state and registration data."""
-    listings = _with_store(database, lambda _s, reg: reg.list(login))
+    listings = _with_registry(database, lambda reg: reg.list(login))
     for s in listings:
         click.echo(_line(s))
     if not listings:
         click.echo("no senders")
-
-
-@account.command("timezone")
-@click.argument("login")
-@click.argument("offset", metavar="OFFSET_FROM_MOSCOW", type=int)
-@_db_option
-def account_timezone(login: str, offset: int, database: str | None) -> None:
-    """Set LOGIN's time zone as hours from Moscow time (X18 time, local dates), e.g. 4."""
-    if not MIN_OFFSET <= offset <= MAX_OFFSET:
-        raise click.ClickException(f"offset must be {MIN_OFFSET}..{MAX_OFFSET} hours from Moscow")
-
-    async def go(store: SqlXmlAccountStore, registry: SenderRegistry) -> None:
-        await store.set_tz_offset(await registry.account_id(login), offset)
-
-    _with_store(database, go)
-    click.echo(f"{login}: {offset:+d} h from Moscow")

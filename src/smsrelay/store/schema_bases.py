@@ -1,4 +1,4 @@
-"""Subscriber bases and subscribers (X9-X12), change times (X17), scheduled-message views (X15/X16).
+"""Subscriber bases and their subscribers (X9-X12) and each base's change time (X17).
 
 Tables are defined on ``smsrelay.store.schema.metadata``.
 
@@ -6,11 +6,6 @@ Tables are defined on ``smsrelay.store.schema.metadata``.
   ``changed_at`` is the base's last change: its settings or any of its subscribers (X17).
 * ``base_phones``: the subscribers of a base (X11/X12), one row per number; ``updated_at`` is
   the row's ``last_update`` (X11 filter).
-* ``stop_list_changes``: per account, the last time a number left its stop list (additions are
-  dated by ``stop_list.created_at``; together they give the X17 ``stop`` change time).
-
-Scheduled messages (X15/X16) need no table of their own: they are ``messages`` rows in status
-``scheduled``.
 """
 
 from __future__ import annotations
@@ -19,7 +14,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Tabl
 
 from .schema import Id, UtcDateTime, metadata
 
-__all__ = ["base_phones", "bases", "stop_list_changes"]
+__all__ = ["base_phones", "bases"]
 
 bases = Table(
     "bases",
@@ -58,11 +53,4 @@ base_phones = Table(
     Column("addition_5", Text, nullable=False, server_default=""),
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "base_id", "updated_at"),
-)
-
-stop_list_changes = Table(
-    "stop_list_changes",
-    metadata,
-    Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
-    Column("changed_at", UtcDateTime, nullable=False),
 )

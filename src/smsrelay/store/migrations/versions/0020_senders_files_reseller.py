@@ -1,10 +1,11 @@
-"""XML account features: uploaded files, sender registrations, reseller transactions.
+"""Sender registrations (X5/X6), uploaded files (X19), reseller transactions (X20).
 
 Revision ID: 0020
 Revises: 0001
 Create Date: 2026-11-22 01:00:00
 
-Frozen copy of ``smsrelay.store.schema_xml_account`` as first released.
+Frozen copy, as first released, of the tables now in ``smsrelay.store.schema_files``,
+``schema_sender_registrations`` and ``schema_reseller``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""XML data features: subscriber bases, subscribers, stop-list change times.
+"""Subscriber bases and subscribers (X9-X12), stop-list change times (X17).
 
 Revision ID: 0021
 Revises: 0001
 Create Date: 2026-11-22 01:00:00
 
-Frozen copy of ``smsrelay.store.schema_xml_data`` as first released.
+Frozen copy, as first released, of the tables now in ``smsrelay.store.schema_bases`` and
+``schema_stoplist``.
 """
 
 from __future__ import annotations
