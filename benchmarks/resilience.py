@@ -145,6 +145,8 @@ def _serve(
             "serve",
             "--port",
             "0",
+            "--smpp-server-port",
+            "0",
             "--no-simulator",
             "--smpp-host",
             "127.0.0.1",

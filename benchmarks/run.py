@@ -33,6 +33,7 @@ class Server:
     host: str
     port: int
     db_path: Path
+    smpp_port: int = 0  # the customer SMPP server's port (issue 11)
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -133,6 +134,8 @@ def start_server(
             "0",
             "--simulator-port",
             "0",
+            "--smpp-server-port",
+            "0",
             *extra,
         ],
         cwd=workdir,
@@ -153,7 +156,11 @@ def start_server(
                      "-d", seconds, "--pid", str(proc.pid)],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )
-            return Server(proc, host, int(port), db)
+            smpp_port = 0
+            if "customer SMPP server on " in line:
+                where = line.split("customer SMPP server on ")[1].split(",")[0]
+                smpp_port = int(where.rsplit(":", 1)[1])
+            return Server(proc, host, int(port), db, smpp_port)
     raise RuntimeError("server did not start")
 
 
@@ -306,7 +313,7 @@ async def main() -> int:
         "--scenario",
         type=lambda text: text.split(","),
         default=["all"],
-        help="all, or some of e2e, ingest, latency, parts3, binds2, sigkill, kannel "
+        help="all, or some of e2e, ingest, latency, parts3, binds2, sigkill, smpp, kannel "
         "(comma-separated: e2e,kannel runs both in one run)",
     )
     ap.add_argument(
@@ -363,6 +370,13 @@ async def main() -> int:
             (base / "kannel").mkdir()
             results += await scenario_kannel(
                 base / "kannel", args.messages, args.concurrency, args.rounds, report
+            )
+        if want("smpp"):
+            import smpp_customers  # issue 11: customers over SMPP, 1 and 4 binds
+
+            (base / "smpp").mkdir()
+            results += await smpp_customers.scenario_smpp(
+                base / "smpp", args.messages, report, sys.modules[__name__]
             )
     missed = [r["name"] for r in results if not r["ok"]]
     print(

@@ -176,7 +176,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
             metrics=metrics if settings.metrics else None,
         )
         host = settings.smpp_host or settings.simulator_host
-        port = settings.smpp_port or (simulator.port if simulator else 2775)
+        port = settings.smpp_port or (simulator.port if simulator else 2776)
         for _ in range(settings.smpp_binds):
             connector = SmppConnector(
                 SmppConnectorConfig(
@@ -379,6 +379,10 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         engine.set_inbound_handler(
             lambda mo: inbound.receive(mo.source, mo.destination, mo.text, mo.at, mo.connector)
         )
+    # The customer SMPP server (issue 11, docs/smpp-server.md): the same acceptance as HTTP
+    if settings.smpp_server:
+        smpp_platform = MeteredPlatform(platform, metrics, "smpp")
+        _add_smpp_server(settings, clock, stores, smpp_platform, extras, workers)
     # Viber and the Viber->SMS cascade (docs/viber.md): simulator, dispatcher, callback route
     from .api.viber import routes as viber_routes
     from .delivery.viber_connector import HttpViberConfig, HttpViberProvider
@@ -670,6 +674,38 @@ def _trail_finals(changes: Sequence[StatusChange]) -> None:
     for change in changes:
         if change.status.is_final:
             trail_final(change.message_id, change.account_id, change.status.value)
+
+
+def _add_smpp_server(
+    settings: Settings,
+    clock: Clock,
+    stores: Stores,
+    platform: Any,  # the acceptance use case (metered as entry 'smpp')
+    extras: dict[str, Any],
+    workers: list[Worker],
+) -> None:
+    from .services.smpp_access import SmppAccessService
+    from .smpp_server import ServerSettings, SmppServer
+    from .store.smpp_server import SqlSmppServerStore
+
+    store = SqlSmppServerStore(stores.db)
+    server = SmppServer(
+        ServerSettings(
+            host=settings.smpp_server_host,
+            port=settings.smpp_server_port,
+            window=settings.smpp_server_window,
+            idle_timeout=settings.smpp_server_idle_timeout,
+            outbox_expiry=settings.smpp_server_outbox_expiry_hours * 3600.0,
+            max_connections=settings.smpp_server_max_connections,
+            part_timeout=settings.smpp_server_part_timeout,
+        ),
+        platform,
+        SmppAccessService(store, stores.accounts, clock),
+        store,
+        clock,
+    )
+    extras["smpp_server"] = server
+    workers.append(server)
 
 
 DEMO_PRICES = (

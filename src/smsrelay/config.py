@@ -60,7 +60,7 @@ class Settings:
     # the built-in carrier simulator
     simulator: bool = True
     simulator_host: str = "127.0.0.1"
-    simulator_port: int = 2775
+    simulator_port: int = 2776  # 2775 is the customer SMPP server's
     simulator_receipt_delay: float = 0.5
     simulator_system_id: str = "smsrelay"
     simulator_password: str = "smsrelay"
@@ -120,6 +120,15 @@ class Settings:
     registration_window_seconds: float = 3600.0
     upload_max_files: int = 200  # stored X19 files per account
     upload_max_total_bytes: int = 200 * 1024 * 1024  # their total size per account
+    # the customer SMPP server (docs/smpp-server.md): customers bind here like to a carrier
+    smpp_server: bool = True
+    smpp_server_host: str = "127.0.0.1"
+    smpp_server_port: int = 2775  # 0 = any free port
+    smpp_server_window: int = 10  # deliver_sm awaiting deliver_sm_resp, per bind
+    smpp_server_idle_timeout: float = 120.0  # seconds without a PDU before a bind is closed
+    smpp_server_outbox_expiry_hours: float = 72.0  # receipts and MO kept for absent customers
+    smpp_server_max_connections: int = 1000
+    smpp_server_part_timeout: float = 60.0  # an incomplete long message is dropped after this
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -179,6 +188,18 @@ class Settings:
         _check(
             self.registration_window_seconds > 0, "registration_window_seconds", "must be positive"
         )
+        _check(0 <= self.smpp_server_port < 65536, "smpp_server_port", "must be a TCP port")
+        _check(1 <= self.smpp_server_window <= 1000, "smpp_server_window", "must be 1..1000")
+        _check(self.smpp_server_idle_timeout > 0, "smpp_server_idle_timeout", "must be positive")
+        _check(
+            self.smpp_server_outbox_expiry_hours > 0,
+            "smpp_server_outbox_expiry_hours",
+            "must be positive",
+        )
+        _check(
+            self.smpp_server_max_connections > 0, "smpp_server_max_connections", "must be positive"
+        )
+        _check(self.smpp_server_part_timeout > 0, "smpp_server_part_timeout", "must be positive")
         _check(
             self.database_url.startswith(("sqlite", "postgres")),
             "database_url",

@@ -48,9 +48,16 @@ def _drain(stream: IO[str], into: list[str], notify: queue.Queue[str | None] | N
         notify.put(None)
 
 
+def _any_free_smpp_port(args: list[str]) -> list[str]:
+    """The customer SMPP server on a free port unless the test names one (tests run beside
+    each other: never the fixed 2775)."""
+    given = any(a in ("--smpp-server-port", "--no-smpp-server") for a in args)
+    return [] if given else ["--smpp-server-port", "0"]
+
+
 def spawn(args: list[str], cwd: Path, **env: str) -> Process:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "smsrelay", "serve", *args],
+        [sys.executable, "-m", "smsrelay", "serve", *args, *_any_free_smpp_port(args)],
         cwd=cwd,
         env={**os.environ, "SMSRELAY_SIMULATOR_RECEIPT_DELAY": "0", **env},
         stdout=subprocess.PIPE,

@@ -68,9 +68,13 @@ COMMANDS = [
     ["connector", "query-sm"],
     ["config"],
     ["config", "show"],
+    ["account", "smpp"],
+    ["smpp"],
+    ["smpp", "binds"],
+    ["smpp", "kick"],
 ]
 
-LOCAL_PORTS = ("--port", "0", "--simulator-port", "0")
+LOCAL_PORTS = ("--port", "0", "--simulator-port", "0", "--smpp-server-port", "0")
 
 
 def smsrelay(

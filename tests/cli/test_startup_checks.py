@@ -27,7 +27,11 @@ def busy_port() -> Iterator[int]:
 
 @pytest.mark.parametrize(
     ("flag", "setting"),
-    [("--port", "SMSRELAY_PORT"), ("--simulator-port", "SMSRELAY_SIMULATOR_PORT")],
+    [
+        ("--port", "SMSRELAY_PORT"),
+        ("--simulator-port", "SMSRELAY_SIMULATOR_PORT"),
+        ("--smpp-server-port", "SMSRELAY_SMPP_SERVER_PORT"),
+    ],
 )
 def test_a_busy_port_stops_serve_before_anything_starts(
     tmp_path: Path, flag: str, setting: str
@@ -35,7 +39,7 @@ def test_a_busy_port_stops_serve_before_anything_starts(
     """A second copy (here: the port is taken) exits 1 with one line naming the port and how to
     change it; it created no database and started nothing (nothing else was printed)."""
     with busy_port() as port:
-        others = {"--port": "0", "--simulator-port": "0"}
+        others = {"--port": "0", "--simulator-port": "0", "--smpp-server-port": "0"}
         others[flag] = str(port)
         args = [item for pair in others.items() for item in pair]
         proc = smsrelay("serve", *args, cwd=tmp_path, check=False)
@@ -47,11 +51,15 @@ def test_a_busy_port_stops_serve_before_anything_starts(
 
 
 def test_every_fixed_listener_is_checked() -> None:
-    """The HTTP API, the simulator and the Viber simulator, unless given port 0 or not run."""
-    settings = Settings(port=8080, simulator_port=2775, viber_simulator_port=8099)
-    assert [8080, 2775, 8099] == [item.port for item in listeners(settings)]
-    assert [8080] == [item.port for item in listeners(Settings(simulator=False))]
-    assert [] == listeners(Settings(port=0, simulator_port=0))
+    """The HTTP API, the customer SMPP server, the simulator and the Viber simulator, unless
+    given port 0 or not run."""
+    settings = Settings(port=8080, simulator_port=2776, viber_simulator_port=8099)
+    assert [8080, 2775, 2776, 8099] == [item.port for item in listeners(settings)]
+    assert [8080, 2775] == [item.port for item in listeners(Settings(simulator=False))]
+    assert [8080] == [
+        item.port for item in listeners(Settings(simulator=False, smpp_server=False))
+    ]
+    assert [] == listeners(Settings(port=0, simulator_port=0, smpp_server_port=0))
 
 
 def test_a_cli_command_never_creates_a_missing_database(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+LOCAL_PORTS = ("--port", "0", "--simulator-port", "0", "--smpp-server-port", "0")
+
 
 def _clean_checkout(target: Path) -> Path:
     """``git archive HEAD`` (what a fresh clone holds); a copy of the tree without git."""
@@ -72,7 +74,7 @@ def test_the_wheel_builds_installs_and_serves(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     server = subprocess.Popen(
-        [str(env_dir / "bin" / "smsrelay"), "serve", "--port", "0", "--simulator-port", "0"],
+        [str(env_dir / "bin" / "smsrelay"), "serve", *LOCAL_PORTS],
         cwd=run_dir,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

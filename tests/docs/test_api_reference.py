@@ -270,6 +270,7 @@ async def start_reference_platform(database_url: str, tmp: Path) -> AsyncIterato
         port=port,
         data_dir=str(tmp),
         simulator_port=0,
+        smpp_server_port=0,
         simulator_receipt_delay=0.0,
         viber_simulator_port=0,
         viber_simulator_callback_delay=0.0,

@@ -133,6 +133,7 @@ async def start_platform(
         "port": 0,
         "data_dir": str(tmp),
         "simulator_port": 0,
+        "smpp_server_port": 0,
         "simulator_receipt_delay": 0.0,
         "auth_cache_seconds": 0.0,
         "poll_interval": 0.05,

@@ -59,6 +59,8 @@ def _spawn(
                 "serve",
                 "--port",
                 "0",
+                "--smpp-server-port",
+                "0",
                 "--no-simulator",
                 "--smpp-host",
                 "127.0.0.1",

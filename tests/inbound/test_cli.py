@@ -14,7 +14,7 @@ import httpx
 
 from .conftest import x7_body
 
-LOCAL_PORTS = ("--port", "0", "--simulator-port", "0")
+LOCAL_PORTS = ("--port", "0", "--simulator-port", "0", "--smpp-server-port", "0")
 
 
 def smsrelay(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:

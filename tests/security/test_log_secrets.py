@@ -12,8 +12,8 @@ import pytest
 import structlog
 
 from e2e.conftest import start_platform
-from smsrelay.cli.main import _masked
 from smsrelay.cli.serve import quiet_client_loggers
+from smsrelay.config import mask_url
 from webhooks.conftest import MANUAL, Receiver, ack_all
 from webhooks.test_push import hooked, run_once, sent_and_final
 
@@ -54,4 +54,4 @@ async def test_a_push_logs_the_host_and_never_the_url(
 
 
 def test_database_urls_are_shown_without_their_password() -> None:
-    assert "postgresql://app:***@db:5432/x" == _masked("postgresql://app:pw@db:5432/x")
+    assert "postgresql://app:***@db:5432/x" == mask_url("postgresql://app:pw@db:5432/x")

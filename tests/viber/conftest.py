@@ -147,6 +147,7 @@ async def start_viber_platform(database_url: str, tmp: Path) -> AsyncIterator[Vi
         port=sock.getsockname()[1],
         data_dir=str(tmp),
         simulator_port=0,
+        smpp_server_port=0,
         simulator_receipt_delay=0.0,
         viber_simulator_port=0,
         viber_simulator_callback_delay=0.0,

@@ -81,7 +81,7 @@ def config_path() -> str | None:
 @click.option("--port", type=int, default=None, help="HTTP port (default 8080).")
 @_db_option
 @click.option("--no-simulator", is_flag=True, help="Do not start the built-in carrier simulator.")
-@click.option("--simulator-port", type=int, default=None, help="SMPP port of the simulator (2775).")
+@click.option("--simulator-port", type=int, default=None, help="SMPP port of the simulator (2776).")
 @click.option("--receipt-delay", type=float, default=None, help="Simulator receipt delay, seconds.")
 @click.option("--smpp-host", default=None, help="Carrier SMSC host (default: the simulator).")
 @click.option("--smpp-port", type=int, default=None, help="Carrier SMSC port.")
@@ -105,6 +105,9 @@ def config_path() -> str | None:
     is_flag=True,
     help="No INFO line per message (accepted, submitted, final).",
 )
+@click.option("--smpp-server-host", default=None, help="Customer SMPP server address.")
+@click.option("--smpp-server-port", type=int, default=None, help="Customer SMPP port (2775).")
+@click.option("--no-smpp-server", is_flag=True, help="Do not run the customer SMPP server.")
 def serve(
     host: str | None,
     port: int | None,
@@ -121,6 +124,9 @@ def serve(
     log_format: str | None,
     log_level: str | None,
     no_message_trail: bool,
+    smpp_server_host: str | None = None,
+    smpp_server_port: int | None = None,
+    no_smpp_server: bool = False,
 ) -> None:
     """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
     from .serve import serve_forever
@@ -142,6 +148,9 @@ def serve(
         log_format=log_format,
         log_level=log_level,
         log_message_trail=False if no_message_trail else None,
+        smpp_server=False if no_smpp_server else None,
+        smpp_server_host=smpp_server_host,
+        smpp_server_port=smpp_server_port,
     )
     run(lambda: serve_forever(settings))
 
@@ -173,6 +182,7 @@ def main() -> None:
     from . import send as _send  # noqa: F401 - registers `send`
     from . import senders as _senders  # noqa: F401 - `sender approve/reject/list`
     from . import simulator as _simulator  # noqa: F401 - registers `simulator`
+    from . import smpp_server as _smpp_server  # noqa: F401 - `account smpp`, `smpp binds/kick`
     from . import stats as _stats  # noqa: F401 - `stats`
     from . import tariff as _tariff  # noqa: F401 - `tariff create/set/assign/show/...`
     from . import timezone as _timezone  # noqa: F401 - `account timezone`

@@ -25,6 +25,16 @@ class Listener:
 def listeners(settings: Settings) -> list[Listener]:
     """Every fixed port this configuration listens on (port 0 = any free port: not checked)."""
     found = [Listener("HTTP API", settings.host, settings.port, "port", "--port")]
+    if settings.smpp_server:
+        found.append(
+            Listener(
+                "customer SMPP server",
+                settings.smpp_server_host,
+                settings.smpp_server_port,
+                "smpp_server_port",
+                "--smpp-server-port",
+            )
+        )
     if settings.simulator:
         found.append(
             Listener(

@@ -68,11 +68,17 @@ async def serve_forever(settings: Settings) -> None:
             await asyncio.sleep(0.05)
         if server.started:
             sim = runtime.simulator
+            smpp = runtime.extras.get("smpp_server")
             port = server.servers[0].sockets[0].getsockname()[1]
             click.echo(
                 f"smsrelay is ready: API on http://{settings.host}:{port} "
                 "(POST /json, /json/state.php, /json/balance.php), "
                 f"database {mask_url(settings.database_url)}"
+                + (
+                    f", customer SMPP server on {settings.smpp_server_host}:{smpp.port}"
+                    if smpp is not None
+                    else ""
+                )
                 + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else ""),
                 err=False,
             )

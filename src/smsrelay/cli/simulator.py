@@ -15,7 +15,7 @@ from .main import _event_loop_run, cli
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Listen address.")
-@click.option("--port", type=int, default=2775, show_default=True, help="SMPP port (0 = any).")
+@click.option("--port", type=int, default=2776, show_default=True, help="SMPP port (0 = any).")
 @click.option("--system-id", default="smsrelay", show_default=True, help="Accepted system_id.")
 @click.option("--password", default="smsrelay", show_default=True, help="Accepted password.")
 @click.option("--receipt-delay", type=float, default=0.5, show_default=True, help="Seconds.")

@@ -16,7 +16,7 @@ __all__ = ["SimulatorConfig", "SmscCounters"]
 @dataclass(frozen=True, slots=True)
 class SimulatorConfig:
     host: str = "127.0.0.1"
-    port: int = 2775  # 0 = any free port (tests); the actual one is Smsc.port
+    port: int = 2776  # 0 = any free port (tests); the actual one is Smsc.port
     system_id: str = "smsrelay"
     password: str = "smsrelay"  # empty = accept any system_id and password
     receipt_delay: float = 0.5  # seconds after submit_sm_resp; 0 = right behind it

@@ -90,7 +90,7 @@ async def send_fault_plan(
     plan: FaultPlan,
     *,
     host: str = "127.0.0.1",
-    port: int = 2775,
+    port: int = 2776,
     system_id: str = "smsrelay",
     password: str = "smsrelay",
     within: float = 5.0,

@@ -237,4 +237,5 @@ from . import (  # noqa: E402,F401,I001
     schema_stats,
     schema_checking,
     schema_incoming_hooks,
+    schema_smpp_server,
 )
