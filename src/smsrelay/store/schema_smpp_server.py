@@ -1,4 +1,4 @@
-"""The customer SMPP server's tables (migration ``0060_smpp_server``).
+"""The customer SMPP server's tables (migration ``0101_smpp_server``).
 
 * ``smpp_access``: an account's SMPP password hash and limits;
 * ``smpp_outbox``: deliver_sm owed to customers (receipts and MO), filled by triggers on

@@ -1,6 +1,6 @@
 """Storage of the customer SMPP server: SMPP access, the deliver_sm outbox, live binds.
 
-The outbox is filled by triggers (migration ``0060_smpp_server``). :meth:`claim_outbox` leases
+The outbox is filled by triggers (migration ``0101_smpp_server``). :meth:`claim_outbox` leases
 due rows of the given accounts to one process (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the
 single writer on SQLite), so several processes sharing a database never send a row twice at
 the same time; an unacknowledged row comes back when its lease ends.

@@ -1,7 +1,7 @@
 """The customer SMPP server: SMPP access per account, the durable deliver_sm outbox, live binds.
 
-Revision ID: 0060
-Revises: 0026, 0022
+Revision ID: 0101
+Revises: 0100
 Create Date: 2026-12-05 23:50:00
 
 * ``smpp_access``: an account's SMPP password hash and limits (binds, msg/s, allowed CIDRs).
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0060"
-# 0022 too: the MO trigger is on inbound_messages (the coordinator re-chains migrations)
-down_revision: str | tuple[str, ...] | None = ("0026", "0022")
+revision: str = "0101"
+# after 0022 too (the MO trigger is on inbound_messages): the history is linear
+down_revision: str | None = "0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
