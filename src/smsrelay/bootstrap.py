@@ -278,7 +278,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         ),
     )
     routes += get_routes(
-        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings)
+        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings
+    )
     # Status webhooks (J3/X3/W6): settings and W6, the SSRF guard, the outbox pusher
     from .api.xml_webhook import routes as webhook_routes
     from .delivery.webhooks import PusherSettings, WebhookPusher
@@ -571,6 +572,8 @@ def _count_http(app: Any, metrics: Metrics) -> None:
     from .api.operations import HttpMetricsMiddleware
 
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+
+
 def _web_secret(settings: Settings) -> bytes:
     """The key signing web cookies: ``extra["web_secret"]`` or a random one kept in the data
     folder (so sessions survive a restart)."""
