@@ -25,6 +25,7 @@ from .domain.money import Money
 from .logs import trail_final
 from .services.admin import AdminError, AdminService
 from .services.auth import Authenticator
+from .services.facade import Platform
 from .services.login_throttle import AttemptLimiter, LoginThrottle, ThrottleSettings
 from .services.metered import MeteredPlatform
 from .services.platform import PlatformService
@@ -630,7 +631,7 @@ def _web_routes(
     settings: Settings,
     clock: Clock,
     stores: Stores,
-    platform: PlatformService,
+    platform: Platform,
     extras: dict[str, Any],
     connectors: list[SmppConnector],
     admin: AdminService,
