@@ -551,6 +551,8 @@ def _wire_operations(
         receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
     )
     extras["operations"] = ops
+    if "customer_binds" in extras:  # the customer SMPP server's binds (_add_smpp_server)
+        ops.add_section("customer_binds", extras["customer_binds"])
 
     async def render() -> tuple[bytes, str]:
         from .telemetry import DbGauges, PrometheusMetrics
@@ -710,6 +712,12 @@ def _add_smpp_server(
     )
     extras["smpp_server"] = server
     workers.append(server)
+    from .smpp_server.bind_status import customer_binds
+
+    async def read_binds() -> list[Any]:  # `smsrelay status`: customer_binds
+        return await customer_binds(server, store, clock)
+
+    extras["customer_binds"] = read_binds
 
 
 DEMO_PRICES = (

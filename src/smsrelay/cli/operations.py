@@ -102,6 +102,17 @@ def format_status(data: dict[str, Any]) -> str:
     binds = data.get("customer_binds")
     if binds is not None:
         lines.append(f"customer SMPP binds: {len(binds)}")
+        if binds:
+            lines.append(
+                f"{'account':<16} {'address':<39} {'bind':>4} {'since':<26} {'outstanding':>11}"
+            )
+        for c in binds:
+            window = c.get("window")
+            outstanding = f"{c['outstanding']}" + (f"/{window}" if window is not None else "")
+            lines.append(
+                f"{c['account']:<16} {c['address'] or '-':<39} {c['bind_type']:>4} "
+                f"{c['since']:<26} {outstanding:>11}"
+            )
     return "\n".join(lines)
 
 
