@@ -3,6 +3,7 @@ account, address, bind type, since and the outstanding deliver_sm window."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -47,5 +48,26 @@ async def test_a_bound_customer_shows_in_status_json_and_the_table(platform: Pla
         row = next(line for line in table.splitlines() if line.startswith("acme "))
         assert ["acme", "127.0.0.1", "trx"] == row.split()[:3]
         assert row.endswith(f"0/{server.settings.window}")
+    finally:
+        await customer.close()
+
+
+async def test_without_a_server_status_lists_the_stored_binds(platform: Platform) -> None:
+    """No server answers at the address: the binds come from the database (window unknown)."""
+    from operations.test_ready_metrics_status import _closed_port
+    from operations.test_support_cli import cli
+
+    await platform.account("acme", any_sender=True)
+    await give_smpp(platform, "acme")
+    customer = await Customer.connect(smpp_server(platform).port)
+    try:
+        assert CommandStatus.ESME_ROK == (await customer.bind("acme", kind="rx")).status
+        db = platform.runtime.settings.database_url
+        url = f"http://127.0.0.1:{_closed_port()}"
+        doc = json.loads(await cli(db, "status", "--json", "--url", url, "--timeout", "1"))
+        assert [("acme", "127.0.0.1", "rx", None, False)] == [
+            (b["account"], b["address"], b["bind_type"], b["window"], b["this_process"])
+            for b in doc["customer_binds"]
+        ]
     finally:
         await customer.close()
