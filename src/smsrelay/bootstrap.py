@@ -25,6 +25,7 @@ from .domain.money import Money
 from .logs import trail_final
 from .services.admin import AdminError, AdminService
 from .services.auth import Authenticator
+from .services.facade import Platform
 from .services.login_throttle import AttemptLimiter, LoginThrottle, ThrottleSettings
 from .services.metered import MeteredPlatform
 from .services.platform import PlatformService
@@ -278,7 +279,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         ),
     )
     routes += get_routes(
-        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings)
+        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings
+    )
     # Status webhooks (J3/X3/W6): settings and W6, the SSRF guard, the outbox pusher
     from .api.xml_webhook import routes as webhook_routes
     from .delivery.webhooks import PusherSettings, WebhookPusher
@@ -549,6 +551,8 @@ def _wire_operations(
         receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
     )
     extras["operations"] = ops
+    if "customer_binds" in extras:  # the customer SMPP server's binds (_add_smpp_server)
+        ops.add_section("customer_binds", extras["customer_binds"])
 
     async def render() -> tuple[bytes, str]:
         from .telemetry import DbGauges, PrometheusMetrics
@@ -571,6 +575,8 @@ def _count_http(app: Any, metrics: Metrics) -> None:
     from .api.operations import HttpMetricsMiddleware
 
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+
+
 def _web_secret(settings: Settings) -> bytes:
     """The key signing web cookies: ``extra["web_secret"]`` or a random one kept in the data
     folder (so sessions survive a restart)."""
@@ -627,7 +633,7 @@ def _web_routes(
     settings: Settings,
     clock: Clock,
     stores: Stores,
-    platform: PlatformService,
+    platform: Platform,
     extras: dict[str, Any],
     connectors: list[SmppConnector],
     admin: AdminService,
@@ -706,6 +712,12 @@ def _add_smpp_server(
     )
     extras["smpp_server"] = server
     workers.append(server)
+    from .smpp_server.bind_status import customer_binds
+
+    async def read_binds() -> list[Any]:  # `smsrelay status`: customer_binds
+        return await customer_binds(server, store, clock)
+
+    extras["customer_binds"] = read_binds
 
 
 DEMO_PRICES = (

@@ -56,9 +56,7 @@ def test_every_fixed_listener_is_checked() -> None:
     settings = Settings(port=8080, simulator_port=2776, viber_simulator_port=8099)
     assert [8080, 2775, 2776, 8099] == [item.port for item in listeners(settings)]
     assert [8080, 2775] == [item.port for item in listeners(Settings(simulator=False))]
-    assert [8080] == [
-        item.port for item in listeners(Settings(simulator=False, smpp_server=False))
-    ]
+    assert [8080] == [item.port for item in listeners(Settings(simulator=False, smpp_server=False))]
     assert [] == listeners(Settings(port=0, simulator_port=0, smpp_server_port=0))
 
 

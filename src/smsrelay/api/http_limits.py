@@ -121,6 +121,7 @@ def server_config(app: Any, *, host: str, port: int, limits: HttpLimits, **extra
         host=host,
         port=port,
         http=bounded_protocol(limits),
-        timeout_keep_alive=limits.keepalive_timeout,  # uvicorn's timer takes any float
+        # uvicorn annotates an int, but its keep-alive timer (loop.call_later) takes any float
+        timeout_keep_alive=limits.keepalive_timeout,  # type: ignore[arg-type]
         **extra,
     )

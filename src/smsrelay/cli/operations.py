@@ -2,8 +2,8 @@
 
 Read from the running server's ``/status.json`` (answered to loopback clients only) on the
 API address of the settings, or ``--url``. When no server answers, what the database knows
-(queue by state, webhook backlog, receipts overdue) is shown and the binds are reported as
-unknown.
+(queue by state, webhook backlog, receipts overdue, the customer SMPP binds its processes last
+stored) is shown and the carrier binds are reported as unknown.
 """
 
 from __future__ import annotations
@@ -54,11 +54,30 @@ async def _from_database(settings: Settings) -> dict[str, Any]:
             receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
         )
         data = await ops.status()
+        if settings.smpp_server:
+            data["customer_binds"] = await _stored_binds(stores.db)
     finally:
         await stores.close()
     data["process"] = None  # no server answered: nothing is known of binds
     data["connectors"] = None
     return data
+
+
+async def _stored_binds(db: Any) -> list[Any] | None:
+    """The live customer SMPP binds as their processes last stored them (window unknown);
+    None when the database cannot say (its schema is behind: ``ready`` names the problem)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..smpp_server.bind_status import bind_json
+    from ..smpp_server.server import LIVE_WITHIN
+    from ..store.smpp_server import SqlSmppServerStore
+
+    since = SystemClock().now() - timedelta(seconds=LIVE_WITHIN)
+    try:
+        rows = await SqlSmppServerStore(db).live_binds(since)
+    except SQLAlchemyError:
+        return None
+    return [bind_json(row, row.outstanding, None) for row in rows]
 
 
 def format_status(data: dict[str, Any]) -> str:
@@ -102,6 +121,17 @@ def format_status(data: dict[str, Any]) -> str:
     binds = data.get("customer_binds")
     if binds is not None:
         lines.append(f"customer SMPP binds: {len(binds)}")
+        if binds:
+            lines.append(
+                f"{'account':<16} {'address':<39} {'bind':>4} {'since':<26} {'outstanding':>11}"
+            )
+        for c in binds:
+            window = c.get("window")
+            outstanding = f"{c['outstanding']}" + (f"/{window}" if window is not None else "")
+            lines.append(
+                f"{c['account']:<16} {c['address'] or '-':<39} {c['bind_type']:>4} "
+                f"{c['since']:<26} {outstanding:>11}"
+            )
     return "\n".join(lines)
 
 

@@ -83,10 +83,10 @@ def send(
             {"type_send_1": "sms", "sender": sender, "text": text, "phones": [{"phone": phone}]}
         ],
     }
-    base = url.rstrip("/")
+    root = url.rstrip("/")
     try:
         with httpx.Client(timeout=10.0) as http:
-            answer = http.post(f"{base}/json", json=body).json()
+            answer = http.post(f"{root}/json", json=body).json()
             if "error" in answer:
                 raise click.ClickException(answer["error"])
             info = answer["information"][0]
@@ -97,13 +97,13 @@ def send(
             deadline = time.monotonic() + timeout
             state = "send"
             while time.monotonic() < deadline:
-                rows = http.post(f"{base}/json/state.php", json={**creds, "id_sms": id_sms}).json()
+                rows = http.post(f"{root}/json/state.php", json={**creds, "id_sms": id_sms}).json()
                 state = rows[0]["state"] if isinstance(rows, list) else rows.get("error", "?")
                 if state in _FINAL:
                     break
                 time.sleep(0.2)
     except httpx.HTTPError as exc:
-        raise click.ClickException(f"cannot reach {base}: {exc}") from exc
+        raise click.ClickException(f"cannot reach {root}: {exc}") from exc
     click.echo(f"id_sms {id_sms}: {state}")
     if state not in _FINAL:
         raise click.ClickException(f"no final status within {timeout:g} s")

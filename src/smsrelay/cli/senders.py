@@ -1,8 +1,8 @@
 """Operator commands of sender-name moderation (names clients file with X6 and read with X5).
 
-    smsrelay sender approve LOGIN NAME
-    smsrelay sender reject LOGIN NAME --comment TEXT
-    smsrelay sender list [LOGIN]
+smsrelay sender approve LOGIN NAME
+smsrelay sender reject LOGIN NAME --comment TEXT
+smsrelay sender list [LOGIN]
 """
 
 from __future__ import annotations

@@ -427,6 +427,7 @@ class Engine:
             return False
         self.on_receipt(fallback)
         return True
+
     def _route_unavailable(
         self, route: RouteSpec | None, message: OutboundMessage, detail: str | None
     ) -> None:

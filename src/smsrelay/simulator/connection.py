@@ -9,9 +9,10 @@ time allowed to bind (``bind_timeout``) and the deliver_sm window.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -21,6 +22,7 @@ from ..smpp import (
     NEED_DATA,
     CommandId,
     CommandStatus,
+    MessageState,
     Pdu,
     Role,
     Session,
@@ -88,6 +90,7 @@ class SmscHost(Protocol):
     faults: FaultState
     submitted: deque[Pdu]
     holding: bool
+    final_states: OrderedDict[str, tuple[MessageState, datetime]]
 
     def connected(self, conn: SmscConnection) -> None: ...
     def disconnected(self, conn: SmscConnection, unsent: Iterable[Deliver]) -> None: ...
@@ -101,6 +104,7 @@ class SmscHost(Protocol):
         self, request: Pdu, message_id: str, outcome: Outcome, origin: SmscConnection
     ) -> Deliver | None: ...
     def echo(self, pdu: Pdu) -> None: ...
+    def remember(self, message_id: str, outcome: Outcome) -> None: ...
     def schedule_receipt(self, item: Deliver) -> None: ...
     def route_now(self, item: Deliver) -> None: ...
 

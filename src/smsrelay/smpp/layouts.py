@@ -87,9 +87,9 @@ def encode_sm_body(p: Mapping[str, ParamValue]) -> bytes:
             bytes(
                 (
                     p["registered_delivery"],  # type: ignore[arg-type]
-                    p["replace_if_present_flag"],  # type: ignore[arg-type]
-                    p["data_coding"],  # type: ignore[arg-type]
-                    p["sm_default_msg_id"],  # type: ignore[arg-type]
+                    p["replace_if_present_flag"],
+                    p["data_coding"],
+                    p["sm_default_msg_id"],
                     len(sm),
                 )
             ),

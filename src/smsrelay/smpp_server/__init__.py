@@ -5,7 +5,8 @@ and ``text``, never ``api``, ``delivery`` or ``store`` (``bootstrap`` wires it).
 Modules: ``server`` (listening, binds, acceptance, the outbox pump), ``connection`` (one
 customer connection around the sans-I/O session), ``messages`` (submit_sm read into a message),
 ``parts`` (long-message reassembly), ``deliveries`` (receipt and MO deliver_sm), ``statuses``
-(the refusal -> command_status table). See docs/smpp-server.md.
+(the refusal -> command_status table), ``bind_status`` (the binds ``smsrelay status`` shows).
+See docs/smpp-server.md.
 """
 
 from .server import ServerSettings, SmppServer, Submitter

@@ -11,7 +11,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, or_, select, update
 
 from ..domain.money import Money
 from ..domain.status import MessageStatus
@@ -266,7 +266,9 @@ class SqlConsoleQueries:
             parent, parent.c.id == accounts.c.parent_id
         )
         if text:
-            found = accounts.c.login.like("%" + _like_escape(text) + "%", escape="\\")
+            found: ColumnElement[bool] = accounts.c.login.like(
+                "%" + _like_escape(text) + "%", escape="\\"
+            )
             if text.isdigit():
                 found = or_(found, accounts.c.id == int(text))
             q = q.where(found)

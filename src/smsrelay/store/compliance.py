@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     Row,
     bindparam,
     case,
@@ -47,9 +48,9 @@ _Row = Row[*tuple[Any, ...]]
 
 # The outer row's columns are named in full: SQLite's RETURNING renders column objects without
 # their table, which inside a subquery would name the subquery's own table.
-_M_ACCOUNT = literal_column("messages.account_id")
-_M_PHONE = literal_column("messages.phone")
-_M_SENDER = literal_column("messages.sender")
+_M_ACCOUNT: ColumnClause[int] = literal_column("messages.account_id")
+_M_PHONE: ColumnClause[str] = literal_column("messages.phone")
+_M_SENDER: ColumnClause[str] = literal_column("messages.sender")
 
 #: the account's standing and the sender's state in one lookup: ``locked`` (locked or deleted),
 #: ``any`` (may use any sender), else the sender's state (``unregistered``); NULL: no account
@@ -100,8 +101,10 @@ def refusal_of(row: _Row) -> DeliveryRefusal | None:
 
 def _optout_notice(row: _Row) -> bool:
     """The confirmation of an opt-out: the STOP list lets it through (``domain.optout``)."""
-    extra = row._mapping.get("extra")
-    return bool(extra) and EXTRA_OPTOUT_NOTICE in json.loads(extra)
+    extra: str | None = row._mapping.get("extra")
+    if not extra:
+        return False
+    return EXTRA_OPTOUT_NOTICE in json.loads(extra)
 
 
 _CANCEL = (

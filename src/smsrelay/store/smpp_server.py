@@ -70,7 +70,7 @@ class SqlSmppServerStore:
             "updated_at": now,
         }
         stmt = dialect_insert(self._db, smpp_access).values(values)
-        stmt = stmt.on_conflict_do_update(
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=[smpp_access.c.account_id],
             set_={k: v for k, v in values.items() if k != "account_id"},
         )

@@ -106,9 +106,9 @@ class SqlStatsStore:
             reads.append((message_stats, "day", first.isoformat(), last.isoformat()))
         else:
             head, months, tail = _split(first, last)
-            for lo, hi in (head, tail):
-                if lo <= hi:
-                    reads.append((message_stats, "day", lo.isoformat(), hi.isoformat()))
+            for day_lo, day_hi in (head, tail):
+                if day_lo <= day_hi:
+                    reads.append((message_stats, "day", day_lo.isoformat(), day_hi.isoformat()))
             if months is not None:
                 reads.append((message_stats_monthly, "month", months[0], months[1]))
         reads.append((message_stats_delta, "day", first.isoformat(), last.isoformat()))

@@ -93,5 +93,5 @@ class SqlStopListStore:
                     stop_list_changes.c.account_id == account_id
                 )
             )
-        changes = [t for t in (added, removed) if t is not None]
+        changes: list[datetime] = [t for t in (added, removed) if t is not None]
         return max(changes) if changes else created

@@ -21,7 +21,7 @@ from ..domain.messages import check_phone, normalize_phone
 from ..services.bases import SUBSCRIBER_FIELDS, BaseOp, SettingsPatch, SubscriberChange
 from ..services.compose import parse_recipients
 from .context import WebContext
-from .pages import Page, PageContext
+from .pages import PageContext, PageMaker, Render
 
 __all__ = ["bases_routes", "guess_mapping", "read_csv"]
 
@@ -64,7 +64,7 @@ def guess_mapping(rows: list[list[str]]) -> list[str]:
     return out
 
 
-def bases_routes(web: WebContext, page: Page, render: Any) -> list[BaseRoute]:
+def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseRoute]:
     svc = web.services
 
     async def _base(account: Account, raw: str) -> Any:

@@ -5,7 +5,6 @@ reseller's sub-accounts. Each goes through the service the XML API uses for the 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -19,12 +18,12 @@ from ..services.reseller import CreditOrder
 from ..services.stoplist import StopAction
 from ..services.webhooks import WebhookFormat, WebhookRefused
 from .context import WebContext
-from .pages import Page, PageContext
+from .pages import PageContext, PageMaker, Render
 
 __all__ = ["more_cabinet_routes"]
 
 
-def more_cabinet_routes(web: WebContext, page: Page, render: Any) -> list[BaseRoute]:
+def more_cabinet_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseRoute]:
     svc = web.services
 
     @page
@@ -56,7 +55,9 @@ def more_cabinet_routes(web: WebContext, page: Page, render: Any) -> list[BaseRo
         account: Account = ctx.subject
         notice = ""
         if ctx.request.method == "POST":
-            ids = [int(x) for x in ctx.form.getlist("id") if str(x).isdigit()][:1000]
+            ids = [int(x) for x in ctx.form.getlist("id") if isinstance(x, str) and x.isdigit()][
+                :1000
+            ]
             results = await svc.scheduled.cancel(account, ids)
             n = sum(1 for r in results if r is ChangeResult.DELETE)
             notice = "Cancelled and refunded" if n else "Nothing changed"

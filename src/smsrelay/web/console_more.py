@@ -18,7 +18,7 @@ from ..services.admin import AdminError
 from ..services.console import REPORT_GROUPS
 from ..services.routing import ConnectorSpec
 from .context import WebContext
-from .pages import Page, PageContext, parse_local
+from .pages import PageContext, PageMaker, Render, parse_local
 
 __all__ = ["more_console_routes"]
 
@@ -28,7 +28,9 @@ def _int(value: Any, default: int) -> int:
     return int(text) if text.isdigit() else default
 
 
-def more_console_routes(web: WebContext, page: Page, render: Any, audit: Any) -> list[BaseRoute]:
+def more_console_routes(
+    web: WebContext, page: PageMaker, render: Render, audit: Any
+) -> list[BaseRoute]:
     svc = web.services
 
     @page

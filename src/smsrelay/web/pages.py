@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -46,7 +47,7 @@ def money(value: Money | None, places: int = 2) -> str:
     whole, _, frac = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -81,7 +82,7 @@ class PageContext:
     session: WebSession
     lang: str
     subject: Any = None  # the Account or the Operator
-    form: Mapping[str, Any] = field(default_factory=dict)
+    form: FormData = field(default_factory=FormData)
 
     def t(self, text: str) -> str:
         return translate(text, self.lang)
@@ -111,6 +112,14 @@ class Renderer:
 Handler = Callable[[PageContext], Awaitable[Response]]
 Loader = Callable[[WebSession], Awaitable[Any]]
 SessionGetter = Callable[[str, SessionKind], Awaitable[WebSession | None]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+PageMaker = Callable[[Handler], Endpoint]  # a :class:`Page` or a side's wrapper around one
+
+
+class Render(Protocol):
+    """A side's page renderer: the template with that side's common values."""
+
+    def __call__(self, ctx: PageContext, template: str, active: str, **values: Any) -> Response: ...
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,7 @@ def guarded(page: Page, handler: Handler) -> Callable[[Request], Awaitable[Respo
         subject = await page.load_subject(session)
         if subject is None:
             return _to_login(request, page.side)
-        form: Mapping[str, Any] = {}
+        form = FormData()
         if request.method != "GET":
             declared = request.headers.get("content-length", "0")
             if not declared.isdigit() or int(declared) > MAX_FORM_BYTES + 64 * 1024:
