@@ -670,6 +670,7 @@ def _web_routes(
         webhooks=extras.get("webhooks"),
         routing=extras.get("routing_admin"),
         bases=extras["xml_data"].bases,
+        tariffs=extras.get("tariffs"),
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),
