@@ -366,7 +366,6 @@ RU: dict[str, str] = {
     "Tariffs": "Тарифы",
     "Tariff": "Тариф",
     "Default tariff": "Тариф по умолчанию",
-    "No prices yet": "Цен пока нет",
     "No tariffs: every account pays the default prices": (
         "Тарифов нет: все аккаунты платят по ценам по умолчанию"
     ),

@@ -61,7 +61,7 @@ def tariff_console_routes(web: WebContext, page: Page, render: Any, audit: Any) 
             except (TariffError, MoneyError, ValueError) as exc:
                 error = str(exc)
         listing: list[TariffInfo] = [await service.show(n) for n in await service.names()]
-        return render(
+        response: Response = render(
             ctx,
             "admin/tariffs.html",
             "tariffs",
@@ -70,5 +70,6 @@ def tariff_console_routes(web: WebContext, page: Page, render: Any, audit: Any) 
             notice=notice,
             error=error,
         )
+        return response
 
     return [Route("/tariffs", tariffs, methods=["GET", "POST"])]
