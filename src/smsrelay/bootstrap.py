@@ -373,7 +373,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         SqlOptOutStore(stores.db), extras["xml_data"].stop_list, stores.accounts, clock, platform
     )
     extras["optout"] = optout
-    inbound = InboundService(SqlInboundStore(stores.db), clock, on_stored=optout.handle)
+    # auto-reply per number/keyword (issue 13): after opt-out, which takes precedence
+    from .services.autoreply import AutoReplyService
+    from .store.autoreply import SqlAutoReplyStore
+
+    autoreply = AutoReplyService(SqlAutoReplyStore(stores.db), stores.accounts, platform)
+    extras["autoreply"] = autoreply
+
+    async def on_stored(stored: Sequence[Any]) -> None:
+        await autoreply.handle(stored, await optout.handle(stored))
+
+    inbound = InboundService(SqlInboundStore(stores.db), clock, on_stored=on_stored)
     extras["inbound"] = inbound
     workers.append(inbound)
     routes += incoming_routes(xml, platform, inbound.incoming)
@@ -666,6 +676,7 @@ def _web_routes(
         webhooks=extras.get("webhooks"),
         routing=extras.get("routing_admin"),
         bases=extras["xml_data"].bases,
+        tariffs=extras.get("tariffs"),
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),

@@ -13,11 +13,13 @@ import click
 from .. import text as textcodec
 from ..bootstrap import open_stores
 from ..clock import SystemClock
+from ..services.autoreply import AutoReplyService
 from ..services.inbound import InboundNumber, InboundService, NumberError
 from ..simulator.control import ControlError, control_submit
 from ..simulator.smsc import MO_SYSTEM_TYPE
 from ..smpp import Pdu, Tag, Tlv, status_name
 from ..smpp.constants import DC_GSM7, DC_UCS2
+from ..store.autoreply import SqlAutoReplyStore
 from ..store.inbound import SqlInboundStore
 from .main import _db_option, cli, run, settings_from
 
@@ -33,6 +35,7 @@ def _with_inbound(
         stores = await open_stores(settings)
         try:
             service = InboundService(SqlInboundStore(stores.db), SystemClock())
+            replies = AutoReplyService(SqlAutoReplyStore(stores.db), stores.accounts)
             account_id: int | None = None
             if login is not None:
                 record = await stores.accounts.find_by_login(login)
@@ -41,7 +44,14 @@ def _with_inbound(
                 account_id = record.account.id
             if action == "add":
                 assert account_id is not None
-                return await service.add_number(account_id, args[0] or "", args[1])
+                entry = await service.add_number(account_id, args[0] or "", args[1])
+                if len(args) > 2 and args[2]:
+                    await replies.set_reply(account_id, entry.number, entry.keyword, args[2])
+                return entry
+            if action == "reply":
+                assert account_id is not None
+                await replies.set_reply(account_id, args[0] or "", args[1], args[2])
+                return True
             if action == "remove":
                 assert account_id is not None
                 return await service.remove_number(account_id, args[0] or "", args[1])
@@ -72,10 +82,18 @@ def number() -> None:
     default=None,
     help="Keyword on a shared number: MOs starting with it (any case) go to LOGIN.",
 )
+@click.option(
+    "--auto-reply",
+    "reply",
+    default=None,
+    help="Answer each MO it routes with this text, from NUMBER, charged to LOGIN.",
+)
 @_db_option
-def number_add(login: str, phone: str, keyword: str | None, database: str | None) -> None:
+def number_add(
+    login: str, phone: str, keyword: str | None, reply: str | None, database: str | None
+) -> None:
     """Route MOs sent to NUMBER to LOGIN (all of them, or those starting with --prefix)."""
-    entry = _with_inbound(database, login, "add", phone, keyword)
+    entry = _with_inbound(database, login, "add", phone, keyword, reply)
     assert isinstance(entry, InboundNumber)
     how = f"keyword {entry.keyword}" if entry.keyword else "dedicated"
     click.echo(f"{login}: number {entry.number} ({how})")
@@ -90,6 +108,32 @@ def number_list(login: str | None, database: str | None) -> None:
     assert isinstance(rows, list)
     for owner, n in rows:
         click.echo(f"{n.number}\t{n.keyword or '(dedicated)'}\t{owner}")
+
+
+@number.command("reply")
+@click.argument("login")
+@click.argument("phone", metavar="NUMBER")
+@click.argument("text", required=False)
+@click.option("--prefix", "keyword", default=None, help="The keyword on a shared number.")
+@click.option("--clear", is_flag=True, help="Remove the auto-reply.")
+@_db_option
+def number_reply(
+    login: str,
+    phone: str,
+    text: str | None,
+    keyword: str | None,
+    clear: bool,
+    database: str | None,
+) -> None:
+    """Set the auto-reply TEXT of LOGIN's NUMBER (or its --prefix keyword), or --clear it.
+
+    Each MO the number/keyword routes is answered with TEXT, sent from NUMBER to the MO's
+    sender and charged to LOGIN like any message (opt-out words get no auto-reply)."""
+    if clear == bool(text):
+        raise click.UsageError("give TEXT or --clear (one of them)")
+    _with_inbound(database, login, "reply", phone, keyword, None if clear else text)
+    what = f"{phone} {keyword or ''}".rstrip()
+    click.echo(f"{login}: auto-reply {'cleared' if clear else 'set'} on {what}")
 
 
 @number.command("remove")

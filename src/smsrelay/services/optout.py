@@ -104,35 +104,43 @@ class OptOutService:
     def set_sending(self, sending: Sending) -> None:
         self._sending = sending
 
-    async def handle(self, stored: Sequence[StoredMo]) -> None:
+    async def handle(self, stored: Sequence[StoredMo]) -> set[int]:
         """Apply the opt-out words among freshly stored MOs (the inbound flusher calls it).
         An MO that is no account's word costs no lookup: the batch is first filtered against
-        the default words and every configured one (one query per batch)."""
+        the default words and every configured one (one query per batch).
+
+        Returns the ids of the MOs taken as opt-out/opt-in words (or that may be: those whose
+        handling failed), which get no auto-reply (``services.autoreply``)."""
         short = [mo for mo in stored if len(mo.text.strip()) <= MAX_WORD_CHARS + 2]
         if not short:
-            return
+            return set()
         try:
             known = {word_key(w) for w in await self._store.all_words()} | _DEFAULT_KEYS
         except Exception:
             self.stats["failures"] += 1
             log.exception("optout_words_failed", messages=len(short))
-            return
+            return {mo.id for mo in short}
+        handled: set[int] = set()
         for mo in short:
             if word_key(mo.text) not in known:
                 continue
             try:
-                await self._one(mo)
+                if await self._one(mo):
+                    handled.add(mo.id)
             except Exception:
+                handled.add(mo.id)
                 self.stats["failures"] += 1
                 log.exception("optout_failed", mo_id=mo.id)
+        return handled
 
-    async def _one(self, mo: StoredMo) -> None:
+    async def _one(self, mo: StoredMo) -> bool:
         subscriber = normalize_phone(mo.originator)
         targets: list[int] = [] if mo.account_id is None else [mo.account_id]
         since = self._clock.now() - self._window
         answered = await self._store.last_sender(subscriber, mo.phone, since)
         if answered is not None and answered not in targets:
             targets.append(answered)
+        acted = False
         for account_id in targets:
             settings = resolve(await self._store.settings(account_id), mo.phone)
             action = classify(mo.text, settings)
@@ -141,6 +149,7 @@ class OptOutService:
             account = await self._accounts.get(account_id)
             if account is None:
                 continue
+            acted = True
             change = StopAction.ADD if action is OptAction.STOP else StopAction.DELETE
             await self._stop_list.change(account, [(change, subscriber)])
             self.stats["stopped" if action is OptAction.STOP else "started"] += 1
@@ -151,6 +160,7 @@ class OptOutService:
             )
             if text and self._sending is not None:
                 await self._confirm(account, subscriber, settings.sender or mo.phone, text)
+        return acted
 
     async def _confirm(self, account: Account, phone: str, sender: str, text: str) -> None:
         item = SendItem(

@@ -6,7 +6,7 @@ Tables are defined on ``smsrelay.store.schema.metadata``.
 * ``inbound_numbers``: one row per (number, keyword). ``keyword`` is ``""`` for a dedicated
   number (everything sent to it belongs to the account) and the upper-cased leading keyword on
   a shared number. A number may carry both: a matching keyword wins, the rest goes to the
-  dedicated owner.
+  dedicated owner. ``auto_reply`` (optional) is the text sent back to each MO it routes.
 * ``inbound_messages``: every MO message received, routed or not (``account_id`` NULL: no
   known number or keyword; kept so nothing is lost silently). ``prefix`` is the keyword that
   routed it (``""`` for a dedicated number). X7 reads them by (account, received_at).
@@ -28,6 +28,7 @@ inbound_numbers = Table(
     Column("number", String, nullable=False),
     Column("keyword", String, nullable=False, server_default=""),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("auto_reply", Text, nullable=True),  # sent back to each routed MO (0102)
     UniqueConstraint("number", "keyword"),
     Index(None, "account_id"),
     sqlite_autoincrement=True,

@@ -362,4 +362,17 @@ RU: dict[str, str] = {
     "Already sent": "Уже отправлено",
     "Too many parts": "Слишком много частей",
     "Platform out of sms": "Платформа временно не принимает SMS",
+    # tariffs page of the console (issue 13)
+    "Tariffs": "Тарифы",
+    "Tariff": "Тариф",
+    "Default tariff": "Тариф по умолчанию",
+    "No tariffs: every account pays the default prices": (
+        "Тарифов нет: все аккаунты платят по ценам по умолчанию"
+    ),
+    "New tariff": "Новый тариф",
+    "Assign a tariff": "Назначить тариф",
+    "Assign": "Назначить",
+    "Set a prefix price": "Задать цену префикса",
+    "Tariff created": "Тариф создан",
+    "Tariff assigned": "Тариф назначен",
 }

@@ -319,9 +319,11 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
         )
 
     from .console_more import more_console_routes
+    from .console_tariffs import tariff_console_routes
 
     return [
         *more_console_routes(web, page, render, audit),
+        *tariff_console_routes(web, page, render, audit),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/lang", set_lang, methods=["POST"]),

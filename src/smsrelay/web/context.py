@@ -40,6 +40,7 @@ class WebServices:
     webhooks: Any = None  # services.webhooks.WebhookService
     routing: Any = None  # services.routing.RoutingAdmin
     bases: Any = None  # services.bases.BasesService
+    tariffs: Any = None  # services.tariffs.TariffService (console tariffs page)
 
 
 @dataclass(frozen=True, slots=True)
