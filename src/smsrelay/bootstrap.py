@@ -304,6 +304,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     )
     pusher = WebhookPusher(hook_store, hook_guard, clock, pusher_settings)
     extras["webhook_pusher"] = pusher
+    extras["webhooks"].attach_tester(pusher.push_test)
     workers.append(pusher)
     routes += webhook_routes(platform, extras["webhooks"], xml)
     # incoming-SMS webhooks (docs/webhooks.md): the same service and pusher, other tables

@@ -362,4 +362,10 @@ RU: dict[str, str] = {
     "Already sent": "Уже отправлено",
     "Too many parts": "Слишком много частей",
     "Platform out of sms": "Платформа временно не принимает SMS",
+    # status webhook test, SMPP access, interface language (gaps14)
+    "Send a test": "Отправить тест",
+    "Test sent": "Тест отправлен",
+    "Test result": "Результат теста",
+    "The test was not accepted": "Тест не принят",
+    "Save a webhook address first": "Сначала сохраните адрес вебхука",
 }
