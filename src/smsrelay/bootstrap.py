@@ -278,7 +278,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         ),
     )
     routes += get_routes(
-        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings)
+        MeteredPlatform(platform, metrics, "get"), extras["registration"], clock, api_settings
+    )
     # Status webhooks (J3/X3/W6): settings and W6, the SSRF guard, the outbox pusher
     from .api.xml_webhook import routes as webhook_routes
     from .delivery.webhooks import PusherSettings, WebhookPusher
@@ -572,6 +573,8 @@ def _count_http(app: Any, metrics: Metrics) -> None:
     from .api.operations import HttpMetricsMiddleware
 
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+
+
 def _web_secret(settings: Settings) -> bytes:
     """The key signing web cookies: ``extra["web_secret"]`` or a random one kept in the data
     folder (so sessions survive a restart)."""
@@ -661,6 +664,7 @@ def _web_routes(
         webhooks=extras.get("webhooks"),
         routing=extras.get("routing_admin"),
         bases=extras["xml_data"].bases,
+        smpp=extras.get("smpp_cabinet"),
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),
@@ -707,6 +711,11 @@ def _add_smpp_server(
     )
     extras["smpp_server"] = server
     workers.append(server)
+    from .services.smpp_cabinet import SmppCabinetService
+
+    extras["smpp_cabinet"] = SmppCabinetService(
+        store, clock, lambda: f"{settings.smpp_server_host}:{server.port}"
+    )
 
 
 DEMO_PRICES = (

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from smsrelay.services.smpp_access import SmppAccessService
+from smsrelay.services.smpp_outbox import BindRow
 from smsrelay.services.webhooks import WebhookConfig, WebhookFormat
+from smsrelay.store.smpp_server import SqlSmppServerStore
 from smsrelay.store.webhooks import SqlWebhookStore
 
 from .conftest import Web, make_web
@@ -62,7 +66,7 @@ async def test_webhook_send_a_test_shows_the_http_status(web_private: Web) -> No
             assert "Тест отправлен" in r.text and "HTTP 200" in r.text
             assert 1 == len(got)
             assert b"POST /hook" in got[0] and b"x-smsrelay-signature: sha256=" in got[0].lower()
-            assert b"\"id_sms\":0" in got[0] and b"\"state\":\"deliver\"" in got[0]
+            assert b'"id_sms":0' in got[0] and b'"state":"deliver"' in got[0]
     finally:
         server.close()
         await server.wait_closed()
@@ -118,3 +122,49 @@ async def test_webhook_test_shows_a_failing_status(web_private: Web) -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_settings_show_smpp_access_and_only_this_accounts_live_binds(web: Web) -> None:
+    store = SqlSmppServerStore(web.runtime.stores.db)
+    access = SmppAccessService(store, web.runtime.stores.accounts, web.clock)
+    password = await web.account("alice")
+    bob_password = await web.account("bob")
+    await web.account("carol")
+    await access.configure("alice", "smpp-pw", max_binds=3, throughput=55, allowed=["10.1.2.0/24"])
+    await access.configure("carol", "carol-pw")
+    now = web.clock.now()
+    ids = {}
+    for login, peer, age in (
+        ("alice", "10.1.2.7", 0),
+        ("alice", "10.1.2.8", 120),  # not refreshed for two minutes: a dead process
+        ("carol", "10.9.9.9", 0),
+    ):
+        record = await web.runtime.stores.accounts.find_by_login(login)
+        assert record is not None
+        ids[login] = record.account.id
+        await store.add_bind(
+            BindRow(
+                bind_id=f"{login}-{peer}",
+                account_id=record.account.id,
+                login=login,
+                address=peer,
+                bind_type="trx",
+                node="n1",
+                since=now - timedelta(seconds=age + 60),
+                updated_at=now - timedelta(seconds=age),
+            )
+        )
+    async with web.client() as http:
+        await web.login(http, "lk", "alice", password)
+        r = await http.get("/lk/settings")
+        assert "Доступ по SMPP" in r.text
+        section = r.text[r.text.index('id="smpp"') :]
+        assert "127.0.0.1:" in section and ">alice<" in section
+        assert ">3<" in section and "55" in section and "10.1.2.0/24" in section
+        assert "10.1.2.7" in section
+        assert "10.1.2.8" not in section and "10.9.9.9" not in section
+        assert "smpp-pw" not in r.text
+    async with web.client() as http:
+        await web.login(http, "lk", "bob", bob_password)
+        r = await http.get("/lk/settings")
+        assert 'id="smpp"' not in r.text and "10.9.9.9" not in r.text

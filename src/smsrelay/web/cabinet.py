@@ -518,7 +518,16 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     else:
                         await svc.console.reset_password(account.id, new)
                         notice = "Password changed"
-        return render(ctx, "lk/settings.html", "settings", notice=notice, error=error, token=token)
+        smpp = await svc.smpp.view(ctx.subject) if svc.smpp is not None else None
+        return render(
+            ctx,
+            "lk/settings.html",
+            "settings",
+            notice=notice,
+            error=error,
+            token=token,
+            smpp=smpp,
+        )
 
     from .bases_pages import bases_routes
     from .cabinet_more import more_cabinet_routes

@@ -40,6 +40,7 @@ class WebServices:
     webhooks: Any = None  # services.webhooks.WebhookService
     routing: Any = None  # services.routing.RoutingAdmin
     bases: Any = None  # services.bases.BasesService
+    smpp: Any = None  # services.smpp_cabinet.SmppCabinetService (None: no SMPP server)
 
 
 @dataclass(frozen=True, slots=True)
