@@ -253,7 +253,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     text=text,
                     channel=channel,
                     fallback=fallback,
-                    extra={"campaign": campaign} if campaign else {},
+                    extra={"name_delivery": campaign} if campaign else {},
                 )
                 try:
                     results = await svc.platform.send(account, [item])
