@@ -168,3 +168,28 @@ async def test_settings_show_smpp_access_and_only_this_accounts_live_binds(web: 
         await web.login(http, "lk", "bob", bob_password)
         r = await http.get("/lk/settings")
         assert 'id="smpp"' not in r.text and "10.9.9.9" not in r.text
+
+
+async def test_interface_language_is_kept_per_account_not_the_api_lang(web_db: Web) -> None:
+    web = web_db
+    password = await web.account("alice")
+    bob_password = await web.account("bob")
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None
+    api_lang = record.account.lang
+    async with web.client() as http:
+        csrf = await web.login(http, "lk", "alice", password)
+        r = await http.get("/lk/settings")
+        assert 'id="interface-lang"' in r.text and "Язык интерфейса" in r.text
+        r = await http.post("/lk/lang", data={"csrf": csrf, "lang": "en", "back": "/lk/settings"})
+        assert 303 == r.status_code and r.headers["location"] == "/lk/settings"
+        assert "Interface language" in (await http.get("/lk/settings")).text
+    async with web.client() as http:  # a new session: the language is remembered
+        await web.login(http, "lk", "alice", password)
+        r = await http.get("/lk/")
+        assert '<html lang="en">' in r.text
+    async with web.client() as http:  # another account keeps the default
+        await web.login(http, "lk", "bob", bob_password)
+        assert '<html lang="ru">' in (await http.get("/lk/")).text
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None and api_lang == record.account.lang

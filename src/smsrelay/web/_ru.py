@@ -378,4 +378,7 @@ RU: dict[str, str] = {
     "Type": "Тип",
     "No live binds": "Активных соединений нет",
     "msg/s": "сообщ./с",
+    "Kept for your next logins; API error messages keep the API language setting": (
+        "Сохраняется для следующих входов; язык ошибок API задаётся настройкой API"
+    ),
 }

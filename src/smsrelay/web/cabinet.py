@@ -102,6 +102,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     error = "Wrong login or password"
                 else:
                     svc.access.throttle.succeeded(keys[0])
+                    lang = await svc.access.account_lang(account.id) or lang
                     sid = await svc.access.open_session(SessionKind.CLIENT, account.id, lang)
                     response = redirect("/lk/")
                     web.signer.set_session(response, CLIENT, sid)
@@ -131,6 +132,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
         lang = str(ctx.form.get("lang", ""))
         if lang in ("ru", "en"):
             await svc.access.set_lang(ctx.session_id, lang)
+            await svc.access.save_account_lang(ctx.subject.id, lang)  # the next logins too
         back = str(ctx.form.get("back", "/lk/"))
         return redirect(back if back.startswith("/lk/") else "/lk/")
 
