@@ -85,7 +85,7 @@ class SqlWebAccessStore:
     async def set_account_lang(self, account_id: int, lang: str, now: datetime) -> None:
         values = {"account_id": account_id, "lang": lang, "updated_at": now}
         stmt = dialect_insert(self._db, web_prefs).values(values)
-        stmt = stmt.on_conflict_do_update(
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
             index_elements=[web_prefs.c.account_id], set_={"lang": lang, "updated_at": now}
         )
         async with self._db.write() as conn:
