@@ -9,10 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select
 
 from smsrelay.services.smpp_access import SmppAccessService
 from smsrelay.services.smpp_outbox import BindRow
 from smsrelay.services.webhooks import WebhookConfig, WebhookFormat
+from smsrelay.store.schema import messages
+from smsrelay.store.schema_webhooks import webhook_outbox
 from smsrelay.store.smpp_server import SqlSmppServerStore
 from smsrelay.store.webhooks import SqlWebhookStore
 
@@ -193,3 +196,44 @@ async def test_interface_language_is_kept_per_account_not_the_api_lang(web_db: W
         assert '<html lang="ru">' in (await http.get("/lk/")).text
     record = await web.runtime.stores.accounts.find_by_login("alice")
     assert record is not None and api_lang == record.account.lang
+
+
+async def test_webhook_page_lists_real_deliveries_with_their_outcome(web_private: Web) -> None:
+    """A real push (outbox row -> pusher) appears under "Last deliveries" with its HTTP
+    status; the test button's POST is not recorded there."""
+    web = web_private
+    got: list[bytes] = []
+    server = await _receiver(200, got)
+    port = server.sockets[0].getsockname()[1]
+    password = await web.account("alice", any_sender=True)
+    try:
+        async with web.client() as http:
+            csrf = await web.login(http, "lk", "alice", password)
+            url = f"http://127.0.0.1:{port}/hook"
+            await http.post("/lk/webhook", data={"csrf": csrf, "url": url, "format": "json"})
+            r = await http.post(
+                "/lk/send",
+                data={"csrf": csrf, "phones": "79001234567", "text": "hi", "sender": "Shop"},
+            )
+            assert "Принято: 1 / 1" in r.text
+            await http.post("/lk/webhook", data={"csrf": csrf, "action": "test"})
+            page = await http.get("/lk/webhook")
+            assert "Пока ничего не отправлялось" in page.text
+            async with web.runtime.stores.db.write() as conn:
+                row = (await conn.execute(select(messages.c.id, messages.c.account_id))).one()
+                await conn.execute(
+                    insert(webhook_outbox).values(
+                        account_id=row.account_id,
+                        message_id=row.id,
+                        status="delivered",
+                        status_at=web.clock.now(),
+                    )
+                )
+            assert 1 == await web.runtime.extras["webhook_pusher"].run_once()
+            page = await http.get("/lk/webhook")
+        section = page.text[page.text.index("Последние отправки") :]
+        assert "<td>200</td>" in section
+        assert 2 == len(got)
+    finally:
+        server.close()
+        await server.wait_closed()
