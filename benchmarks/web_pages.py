@@ -47,7 +47,8 @@ def seed(path: Path, account_id: int, n: int, now: datetime) -> None:
         created = start + step * i
         status = STATUSES[i % len(STATUSES)]
         final = status != "submitted"
-        extra = json.dumps({"campaign": f"c{i // 20000}"}) if i % 3 == 0 else None
+        campaign = f"c{i // 20000}" if i % 3 == 0 else None
+        extra = json.dumps({"name_delivery": campaign}) if campaign else None
         batch.append(
             (
                 account_id,
@@ -66,6 +67,7 @@ def seed(path: Path, account_id: int, n: int, now: datetime) -> None:
                 1,
                 "simulator",
                 extra,
+                campaign,
             )
         )
         if len(batch) == 50_000:
@@ -80,7 +82,7 @@ def _flush(conn: sqlite3.Connection, batch: list[tuple[object, ...]]) -> None:
     conn.executemany(
         "INSERT INTO messages (account_id, phone, sender, text, channel, kind, parts,"
         " price_micros, status, status_at, created_at, due_at, valid_until, attempts,"
-        " connector, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " connector, extra, campaign) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         batch,
     )
     conn.commit()

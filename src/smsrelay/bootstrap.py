@@ -306,6 +306,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     )
     pusher = WebhookPusher(hook_store, hook_guard, clock, pusher_settings)
     extras["webhook_pusher"] = pusher
+    extras["webhooks"].attach_tester(pusher.push_test)
     workers.append(pusher)
     routes += webhook_routes(platform, extras["webhooks"], xml)
     # incoming-SMS webhooks (docs/webhooks.md): the same service and pusher, other tables
@@ -677,6 +678,7 @@ def _web_routes(
         routing=extras.get("routing_admin"),
         bases=extras["xml_data"].bases,
         tariffs=extras.get("tariffs"),
+        smpp=extras.get("smpp_cabinet"),
     )
     web_settings = WebSettings(
         secret=_web_secret(settings),
@@ -729,6 +731,12 @@ def _add_smpp_server(
         return await customer_binds(server, store, clock)
 
     extras["customer_binds"] = read_binds
+
+    from .services.smpp_cabinet import SmppCabinetService
+
+    extras["smpp_cabinet"] = SmppCabinetService(
+        store, clock, lambda: f"{settings.smpp_server_host}:{server.port}"
+    )
 
 
 DEMO_PRICES = (

@@ -246,6 +246,12 @@ class WebhookPusher:
         else:
             log.info("webhook_recovered", account=batch.account_id)
 
+    async def push_test(self, batch: PushBatch) -> PushOutcome:
+        """One POST of a made-up batch (the cabinet's "send a test"): guarded and signed as
+        any push, never claimed from nor recorded in the outbox."""
+        async with self._overall:
+            return await self._push(batch)
+
     async def _push(self, batch: PushBatch) -> PushOutcome:
         try:
             target = await self._guard.check(batch.config.url)

@@ -90,6 +90,8 @@ class WebAccessStore(Protocol):
     async def add_session(self, key: bytes, session: WebSession, now: datetime) -> None: ...
     async def get_session(self, key: bytes) -> WebSession | None: ...
     async def set_session_lang(self, key: bytes, lang: str) -> None: ...
+    async def get_account_lang(self, account_id: int) -> str | None: ...
+    async def set_account_lang(self, account_id: int, lang: str, now: datetime) -> None: ...
     async def drop_session(self, key: bytes) -> None: ...
     async def prune_sessions(self, now: datetime) -> int: ...
 
@@ -195,6 +197,14 @@ class WebAccessService:
 
     async def set_lang(self, session_id: str, lang: str) -> None:
         await self._store.set_session_lang(session_key(session_id), lang)
+
+    async def account_lang(self, account_id: int) -> str | None:
+        """The cabinet language an account chose (kept across sessions), if any. Not the
+        account's API ``lang``, which chooses the language of API errors."""
+        return await self._store.get_account_lang(account_id)
+
+    async def save_account_lang(self, account_id: int, lang: str) -> None:
+        await self._store.set_account_lang(account_id, lang, self._clock.now())
 
     async def close_session(self, session_id: str) -> None:
         await self._store.drop_session(session_key(session_id))

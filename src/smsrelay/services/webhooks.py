@@ -13,6 +13,7 @@ import asyncio
 import enum
 import ipaddress
 import socket
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -358,6 +359,29 @@ class WebhookService:
         self._store = store
         self._guard = guard
         self._clock = clock
+        self._tester: Callable[[PushBatch], Awaitable[PushOutcome]] | None = None
+
+    def attach_tester(self, tester: Callable[[PushBatch], Awaitable[PushOutcome]]) -> None:
+        """The pusher's one-POST path (``WebhookPusher.push_test``), wired by ``bootstrap``."""
+        self._tester = tester
+
+    async def send_test(self, account: Account) -> PushOutcome | None:
+        """POST one test status (message id 0, delivered, now) to the configured URL through
+        the pusher (same payload, signature and SSRF guard); not queued, not recorded. None
+        when no webhook is set (or no pusher is wired)."""
+        config = await self._store.get_webhook(account.id)
+        if config is None or self._tester is None:
+            return None
+        item = PushItem(0, 0, MessageStatus.DELIVERED, self._clock.now(), Channel.SMS, 1)
+        batch = PushBatch(
+            account.id,
+            f"test-{uuid.uuid4().hex}",
+            "",
+            config,
+            account.tz_offset_hours,
+            (item,),
+        )
+        return await self._tester(batch)
 
     async def get(self, account: Account) -> WebhookConfig | None:
         return await self._store.get_webhook(account.id)

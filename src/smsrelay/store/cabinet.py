@@ -7,7 +7,6 @@ per-day counts read ``ix_messages_account_id_created_at`` for one account's wind
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
@@ -46,18 +45,12 @@ _ROW_COLUMNS = (
     m.c.price_micros,
     m.c.status,
     m.c.status_at,
-    m.c.extra,
+    m.c.campaign,
 )
 _PENDING = [s.value for s in MessageStatus if s.is_pending]
 
 
 def _row(r: Any) -> HistoryRow:
-    campaign = ""
-    if r.extra:
-        try:
-            campaign = str(json.loads(r.extra).get("campaign", ""))
-        except ValueError:
-            campaign = ""
     return HistoryRow(
         id=int(r.id),
         created_at=r.created_at,
@@ -69,7 +62,7 @@ def _row(r: Any) -> HistoryRow:
         price=Money(int(r.price_micros)),
         status=MessageStatus(r.status),
         status_at=r.status_at,
-        campaign=campaign,
+        campaign=r.campaign or "",
     )
 
 
@@ -94,8 +87,7 @@ class SqlCabinetQueries:
         if flt.sender:
             q = q.where(m.c.sender == flt.sender)
         if flt.campaign:
-            needle = json.dumps({"campaign": flt.campaign}, ensure_ascii=False)[1:-1]
-            q = q.where(m.c.extra.like("%" + _like_escape(needle) + "%", escape="\\"))
+            q = q.where(m.c.campaign == flt.campaign)  # ix_messages_account_id_campaign_id
         return q
 
     async def history(

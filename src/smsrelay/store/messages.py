@@ -135,6 +135,7 @@ _COLUMNS = (
     "connector",
     "extra",
     "area",
+    "campaign",
 )
 if set(_COLUMNS) != set(messages.columns.keys()):  # pragma: no cover - a schema change
     raise ImportError("messages._COLUMNS no longer matches the messages table")
@@ -620,7 +621,17 @@ def _row(
         None,
         json.dumps(m.extra, ensure_ascii=False, sort_keys=True) if m.extra else None,
         area,
+        _campaign(m.extra),
     ]
+
+
+def _campaign(extra: dict[str, Any] | None) -> str | None:
+    """The campaign name for the history's indexed filter (``name_delivery``; ``campaign`` is
+    how the cabinet named it before)."""
+    if not extra:
+        return None
+    name = extra.get("name_delivery") or extra.get("campaign")
+    return str(name)[:128] if name else None
 
 
 def _plan_resale(plan: _Plan, account_id: int, parts: int, decision: Accept) -> None:

@@ -189,6 +189,7 @@ messages = Table(
     Column("connector", String, nullable=True),
     Column("extra", Text, nullable=True),  # JSON object of kind-specific fields
     Column("area", String, nullable=True),  # the price entry's area (statistics)
+    Column("campaign", String, nullable=True),  # name_delivery (index: schema_web_prefs)
     UniqueConstraint("account_id", "client_id_sms"),
     # claims and the release of scheduled messages walk this in (due_at, id) order
     Index(None, "status", "due_at", "id"),
@@ -238,4 +239,5 @@ from . import (  # noqa: E402,F401,I001
     schema_checking,
     schema_incoming_hooks,
     schema_smpp_server,
+    schema_web_prefs,
 )

@@ -265,24 +265,19 @@ class SqlSmppServerStore:
                     select(b).where(b.c.updated_at >= since).order_by(b.c.login, b.c.since)
                 )
             ).all()
-        return [
-            BindRow(
-                bind_id=r.id,
-                account_id=int(r.account_id),
-                login=r.login,
-                address=r.address,
-                bind_type=r.bind_type,
-                node=r.node,
-                since=r.since,
-                updated_at=r.updated_at,
-                submits=int(r.submits),
-                receipts=int(r.receipts),
-                submit_rate=float(r.submit_rate),
-                receipt_rate=float(r.receipt_rate),
-                outstanding=int(r.outstanding),
-            )
-            for r in rows
-        ]
+        return [_bind_row(r) for r in rows]
+
+    async def account_binds(self, account_id: int, since: datetime) -> list[BindRow]:
+        """One account's live binds (the cabinet's SMPP section), oldest first."""
+        async with self._db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(b)
+                    .where(b.c.account_id == account_id, b.c.updated_at >= since)
+                    .order_by(b.c.since)
+                )
+            ).all()
+        return [_bind_row(r) for r in rows]
 
     async def count_live_binds(self, account_id: int, since: datetime) -> int:
         async with self._db.read() as conn:
@@ -300,3 +295,21 @@ class SqlSmppServerStore:
         """Rows of processes that stopped refreshing them (crashed)."""
         async with self._db.write() as conn:
             await conn.execute(delete(b).where(b.c.updated_at < before))
+
+
+def _bind_row(r: Any) -> BindRow:
+    return BindRow(
+        bind_id=r.id,
+        account_id=int(r.account_id),
+        login=r.login,
+        address=r.address,
+        bind_type=r.bind_type,
+        node=r.node,
+        since=r.since,
+        updated_at=r.updated_at,
+        submits=int(r.submits),
+        receipts=int(r.receipts),
+        submit_rate=float(r.submit_rate),
+        receipt_rate=float(r.receipt_rate),
+        outstanding=int(r.outstanding),
+    )

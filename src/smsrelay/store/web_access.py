@@ -8,8 +8,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..services.web_access import AuditEntry, Operator, SessionKind, WebSession
+from .accounts import dialect_insert
 from .database import Database
 from .schema_web import audit_log, operators, web_sessions
+from .schema_web_prefs import web_prefs
 
 __all__ = ["SqlWebAccessStore"]
 
@@ -72,6 +74,22 @@ class SqlWebAccessStore:
         return WebSession(
             SessionKind(row.kind), int(row.subject_id), row.csrf, row.expires_at, row.lang
         )
+
+    async def get_account_lang(self, account_id: int) -> str | None:
+        async with self._db.read() as conn:
+            found = await conn.scalar(
+                select(web_prefs.c.lang).where(web_prefs.c.account_id == account_id)
+            )
+        return str(found) if found else None
+
+    async def set_account_lang(self, account_id: int, lang: str, now: datetime) -> None:
+        values = {"account_id": account_id, "lang": lang, "updated_at": now}
+        stmt = dialect_insert(self._db, web_prefs).values(values)
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=[web_prefs.c.account_id], set_={"lang": lang, "updated_at": now}
+        )
+        async with self._db.write() as conn:
+            await conn.execute(stmt)
 
     async def set_session_lang(self, key: bytes, lang: str) -> None:
         async with self._db.write() as conn:

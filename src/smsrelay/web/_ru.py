@@ -375,4 +375,23 @@ RU: dict[str, str] = {
     "Set a prefix price": "Задать цену префикса",
     "Tariff created": "Тариф создан",
     "Tariff assigned": "Тариф назначен",
+    # status webhook test, SMPP access, interface language (gaps14)
+    "Send a test": "Отправить тест",
+    "Test sent": "Тест отправлен",
+    "Test result": "Результат теста",
+    "The test was not accepted": "Тест не принят",
+    "Save a webhook address first": "Сначала сохраните адрес вебхука",
+    "SMPP access": "Доступ по SMPP",
+    "Pending": "Ожидает активации",
+    "Server": "Сервер",
+    "Max binds": "Максимум соединений (bind)",
+    "Throughput": "Пропускная способность",
+    "Allowed addresses": "Разрешённые адреса",
+    "Bound since": "Подключено с",
+    "Type": "Тип",
+    "No live binds": "Активных соединений нет",
+    "msg/s": "сообщ./с",
+    "Kept for your next logins; API error messages keep the API language setting": (
+        "Сохраняется для следующих входов; язык ошибок API задаётся настройкой API"
+    ),
 }

@@ -102,6 +102,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     error = "Wrong login or password"
                 else:
                     svc.access.throttle.succeeded(keys[0])
+                    lang = await svc.access.account_lang(account.id) or lang
                     sid = await svc.access.open_session(SessionKind.CLIENT, account.id, lang)
                     response = redirect("/lk/")
                     web.signer.set_session(response, CLIENT, sid)
@@ -131,6 +132,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
         lang = str(ctx.form.get("lang", ""))
         if lang in ("ru", "en"):
             await svc.access.set_lang(ctx.session_id, lang)
+            await svc.access.save_account_lang(ctx.subject.id, lang)  # the next logins too
         back = str(ctx.form.get("back", "/lk/"))
         return redirect(back if back.startswith("/lk/") else "/lk/")
 
@@ -253,7 +255,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     text=text,
                     channel=channel,
                     fallback=fallback,
-                    extra={"campaign": campaign} if campaign else {},
+                    extra={"name_delivery": campaign} if campaign else {},
                 )
                 try:
                     results = await svc.platform.send(account, [item])
@@ -518,7 +520,16 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                     else:
                         await svc.console.reset_password(account.id, new)
                         notice = "Password changed"
-        return render(ctx, "lk/settings.html", "settings", notice=notice, error=error, token=token)
+        smpp = await svc.smpp.view(ctx.subject) if svc.smpp is not None else None
+        return render(
+            ctx,
+            "lk/settings.html",
+            "settings",
+            notice=notice,
+            error=error,
+            token=token,
+            smpp=smpp,
+        )
 
     from .bases_pages import bases_routes
     from .cabinet_more import more_cabinet_routes

@@ -78,7 +78,18 @@ def more_cabinet_routes(web: WebContext, page: PageMaker, render: Render) -> lis
     async def webhook(ctx: PageContext) -> Response:
         account: Account = ctx.subject
         notice = error = ""
-        if ctx.request.method == "POST":
+        test_result = ""
+        if ctx.request.method == "POST" and ctx.form.get("action") == "test":
+            outcome = await svc.webhooks.send_test(account)
+            if outcome is None:
+                error = "Save a webhook address first"
+            elif outcome.error is None and 200 <= (outcome.http_status or 0) < 300:
+                notice = "Test sent"
+                test_result = f"HTTP {outcome.http_status}"
+            else:
+                error = "The test was not accepted"
+                test_result = outcome.describe() if outcome.error else f"HTTP {outcome.http_status}"
+        elif ctx.request.method == "POST":
             try:
                 if ctx.form.get("action") == "remove":
                     await svc.webhooks.remove(account)
@@ -97,7 +108,15 @@ def more_cabinet_routes(web: WebContext, page: PageMaker, render: Render) -> lis
                 error = "The address was refused"
                 _ = exc
         overview = await svc.webhooks.overview(account, 20)
-        return render(ctx, "lk/webhook.html", "webhook", o=overview, notice=notice, error=error)
+        return render(
+            ctx,
+            "lk/webhook.html",
+            "webhook",
+            o=overview,
+            notice=notice,
+            error=error,
+            test_result=test_result,
+        )
 
     @page
     async def clients(ctx: PageContext) -> Response:

@@ -41,6 +41,7 @@ class WebServices:
     routing: Any = None  # services.routing.RoutingAdmin
     bases: Any = None  # services.bases.BasesService
     tariffs: Any = None  # services.tariffs.TariffService (console tariffs page)
+    smpp: Any = None  # services.smpp_cabinet.SmppCabinetService (None: no SMPP server)
 
 
 @dataclass(frozen=True, slots=True)
