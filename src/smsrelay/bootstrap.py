@@ -806,9 +806,12 @@ def web_access(stores: Stores, clock: Clock | None = None) -> Any:
 
 
 async def ensure_first_operator(settings: Settings, stores: Stores) -> str | None:
-    """On first start (no operator yet): an ``admin`` operator with a random password, kept
-    in ``<data_dir>/operator.txt``; returns the text to print (also on later starts, while
-    the file exists)."""
+    """``serve --demo`` on first start (no operator yet): an ``admin`` operator with a random
+    password, kept in ``<data_dir>/operator.txt`` (mode 0600); returns the text to print (also
+    on later demo starts, while the file exists). A production start creates no credentials:
+    operators come from ``smsrelay operator create``."""
+    if not settings.demo:
+        return None
     from .services.web_access import OperatorError
 
     path = Path(settings.data_dir) / "operator.txt"

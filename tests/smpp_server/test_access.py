@@ -27,6 +27,7 @@ def test_cli_account_smpp_and_binds(tmp_path: Path) -> None:
         result = runner.invoke(cli, list(args))
         return result.exit_code, result.output
 
+    assert 0 == smsrelay("migrate")[0]  # CLI commands never create a database (issue 12)
     assert 0 == smsrelay("account", "create", "acme", "--password", "pw")[0]
     assert (0, "account acme: SMPP access, 4 binds, 30 msg/s, from any address\n") == smsrelay(
         "account", "smpp", "acme", "--password", "secret"

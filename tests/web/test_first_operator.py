@@ -1,7 +1,9 @@
-"""The first start creates an operator, prints it, and keeps it in the data folder."""
+"""The first demo start (``serve --demo``, what ``make run`` does) creates an operator, prints
+it, and keeps it in the data folder; a production start creates none."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -10,8 +12,14 @@ from smsrelay.bootstrap import ensure_first_operator
 from .conftest import Web, csrf_of
 
 
+async def test_a_production_start_creates_no_operator(web: Web) -> None:
+    settings = dataclasses.replace(web.runtime.settings, demo=False)
+    assert None is await ensure_first_operator(settings, web.runtime.stores)
+    assert 0 == await web.runtime.extras["web_access"].count_operators()
+
+
 async def test_first_start_creates_one_admin_operator(web: Web, tmp_path: Path) -> None:
-    settings = web.runtime.settings
+    settings = dataclasses.replace(web.runtime.settings, demo=True)
     text = await ensure_first_operator(settings, web.runtime.stores)
     again = await ensure_first_operator(settings, web.runtime.stores)
     assert text is not None and text == again

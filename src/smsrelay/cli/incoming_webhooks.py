@@ -45,7 +45,11 @@ def webhook_incoming(
             record = await stores.accounts.find_by_login(login)
             if record is None:
                 raise AdminError(f"no account with login {login!r}")
-            guard = UrlGuard(AddressPolicy.parse(settings.webhook_allow, settings.webhook_deny))
+            guard = UrlGuard(
+                AddressPolicy.parse(
+                    settings.webhook_allow, settings.webhook_deny, settings.webhook_allow_private
+                )
+            )
             service = WebhookService(SqlIncomingHookStore(stores.db), guard, SystemClock())
             if remove:
                 await service.remove(record.account)
