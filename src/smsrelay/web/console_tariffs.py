@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 from ..domain.money import MoneyError
 from ..services.tariffs import TariffError, TariffInfo, price_entry
 from .context import WebContext
-from .pages import Page, PageContext
+from .pages import PageContext, PageMaker, Render
 
 __all__ = ["tariff_console_routes"]
 
@@ -24,7 +24,9 @@ def _field(ctx: PageContext, name: str, limit: int = 64) -> str:
     return str(ctx.form.get(name, "")).strip()[:limit]
 
 
-def tariff_console_routes(web: WebContext, page: Page, render: Any, audit: Any) -> list[BaseRoute]:
+def tariff_console_routes(
+    web: WebContext, page: PageMaker, render: Render, audit: Any
+) -> list[BaseRoute]:
     svc = web.services
 
     @page
