@@ -19,6 +19,7 @@ from .delivery.engine import Engine, EngineSettings
 from .delivery.limits import FlowControl
 from .delivery.routing import Router
 from .delivery.smpp_connector import SmppConnector, SmppConnectorConfig
+from .delivery.wake import WakeSender
 from .domain.accounts import Lang
 from .domain.messages import Channel
 from .domain.money import Money
@@ -28,8 +29,9 @@ from .services.auth import Authenticator
 from .services.facade import Platform
 from .services.login_throttle import AttemptLimiter, LoginThrottle, ThrottleSettings
 from .services.metered import MeteredPlatform
+from .services.operations import LinkSource
 from .services.platform import PlatformService
-from .services.ports import Metrics, NullMetrics, StatusChange
+from .services.ports import Handoff, Metrics, NullMetrics, StatusChange
 from .services.submit import SubmitService
 from .simulator.smsc import SimulatorConfig, Smsc
 from .store import (
@@ -43,7 +45,7 @@ from .store import (
 from .store.routing import SqlRoutingStore
 from .store.tariffs import SqlTariffStore
 
-__all__ = ["Runtime", "Stores", "build_runtime", "ensure_demo_account", "open_stores"]
+__all__ = ["Cluster", "Runtime", "Stores", "build_runtime", "ensure_demo_account", "open_stores"]
 
 log = structlog.get_logger("smsrelay")
 
@@ -84,6 +86,37 @@ async def open_stores(settings: Settings, *, run_migrations: bool = True) -> Sto
         messages=SqlMessageStore(db, default_validity=validity),
         queue=SqlDeliveryQueue(db),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """``serve --workers N`` (docs/scaling.md): this process's place among the processes of
+    one machine, which share the run directory ``run_dir`` (made by the supervisor).
+
+    Worker 0 is the full node (engine, simulator, customer SMPP server, background loops) and
+    listens for wakes; workers 1.. serve HTTP only: they store due SMS ``queued`` and wake
+    worker 0, and read its carrier binds from the snapshot it writes."""
+
+    run_dir: Path
+    worker: int = 0
+
+    @property
+    def http_only(self) -> bool:
+        return self.worker > 0
+
+    @property
+    def wake_path(self) -> Path:
+        return self.run_dir / "wake.sock"
+
+    @property
+    def links_path(self) -> Path:
+        return self.run_dir / "links.json"
+
+    def send_ready(self) -> None:
+        """An HTTP-only process serves: tell worker 0 (its supervisor)."""
+        from .delivery.wake import send_ready
+
+        send_ready(self.wake_path)
 
 
 @dataclass(slots=True)
@@ -135,15 +168,20 @@ def tariff_store(stores: Stores) -> SqlTariffStore:
     return SqlTariffStore(stores.db)
 
 
-async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+async def build_runtime(
+    settings: Settings, clock: Clock | None = None, cluster: Cluster | None = None
+) -> Runtime:
+    """Everything of one process; ``cluster``: one of several processes (see :class:`Cluster`;
+    None: the only one)."""
     from .api.app import ApiSettings, create_app
     from .api.xml_core import XmlEndpoints
 
     clock = clock or SystemClock()
+    http_only = cluster is not None and cluster.http_only
     metrics = build_metrics(settings)
-    stores = await open_stores(settings)
+    stores = await open_stores(settings, run_migrations=not http_only)  # worker 0 migrated
     simulator: Smsc | None = None
-    if settings.simulator:
+    if settings.simulator and not http_only:
         simulator = Smsc(
             SimulatorConfig(
                 host=settings.simulator_host,
@@ -158,7 +196,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
 
     engine: Engine | None = None
     connectors: list[SmppConnector] = []
-    if settings.engine:
+    if settings.engine and not http_only:
         router = Router()
         flow = FlowControl(clock)
         routing_store = SqlRoutingStore(stores.db)
@@ -195,12 +233,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
             connectors.append(connector)
             router.add(connector)
 
+    handoff: Handoff | None = engine  # due SMS are claimed in the accepting transaction
+    wake_sender: WakeSender | None = None
+    if cluster is not None and http_only:  # stored queued, then worker 0 is woken
+        wake_sender = WakeSender(cluster.wake_path, lease=settings.lease_seconds)
+        handoff = wake_sender
     submit = SubmitService(
         stores.messages,
         clock,
         max_parts=settings.max_parts,
         default_validity=timedelta(hours=settings.default_validity_hours),
-        handoff=engine,  # due SMS are claimed in the accepting transaction (None: no engine)
+        handoff=handoff,
     )
     throttle = LoginThrottle(
         clock,
@@ -302,7 +345,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         concurrency=settings.webhook_concurrency,
         account_concurrency=settings.webhook_account_concurrency,
         poll_interval=settings.webhook_poll_interval,
-        run_loop=settings.webhook_pusher,
+        run_loop=settings.webhook_pusher and not http_only,  # worker 0 pushes
     )
     pusher = WebhookPusher(hook_store, hook_guard, clock, pusher_settings)
     extras["webhook_pusher"] = pusher
@@ -335,7 +378,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         clock,
         zone_of=lambda phone: numbers.describe(phone, Lang.RU).moscow_offset,
     )
-    workers.append(extras["birthdays"])
+    if not http_only:  # loops that run once per machine: in worker 0
+        workers.append(extras["birthdays"])
     routes += campaign_routes(platform, extras["campaigns"])
     # statistics (docs/statistics.md): W1, the summary endpoint, the delta folder
     from .api.stats import routes as stats_routes
@@ -343,7 +387,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     from .store.stats import SqlStatsStore
 
     extras["stats"] = StatsService(SqlStatsStore(stores.db), clock)
-    workers.append(StatsFolder(extras["stats"]))
+    if not http_only:
+        workers.append(StatsFolder(extras["stats"]))
     routes += stats_routes(platform, xml, extras["stats"], numbers)
     # number-base checking (spec §6, docs/checking.md): C1/C2 with the simulated checker
     from .api.checking import routes as checking_routes
@@ -393,7 +438,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
             lambda mo: inbound.receive(mo.source, mo.destination, mo.text, mo.at, mo.connector)
         )
     # The customer SMPP server (issue 11, docs/smpp-server.md): the same acceptance as HTTP
-    if settings.smpp_server:
+    if settings.smpp_server and http_only:  # worker 0 runs it: the cabinet's page only
+        _add_smpp_cabinet(settings, stores, clock, extras, lambda: settings.smpp_server_port)
+    elif settings.smpp_server:
         smpp_platform = MeteredPlatform(platform, metrics, "smpp")
         _add_smpp_server(settings, clock, stores, smpp_platform, extras, workers)
     # Viber and the Viber->SMS cascade (docs/viber.md): simulator, dispatcher, callback route
@@ -436,6 +483,19 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         extras["viber"] = viber
         workers.append(viber)
         routes += viber_routes(viber)
+    elif http_only and settings.viber and (settings.viber_url or settings.simulator):
+        # the provider's status callbacks may reach any process: applied here too (no sends)
+        callbacks = ViberDispatcher(
+            stores.queue,
+            viber_store,
+            HttpViberProvider(HttpViberConfig("viber", token=settings.viber_token), ""),
+            clock,
+            ViberDispatchSettings(poll_interval=settings.poll_interval),
+            on_sms_leg=wake_sender.wake if wake_sender is not None else None,
+        )
+        callbacks.add_listener(metrics.finals)
+        workers.append(_CallbacksOnly(callbacks))
+        routes += viber_routes(callbacks)
     # XML sending and account endpoints (X1, X2, X4, X5, X6, X18, X19, X20)
     from .api import xml_account, xml_send
     from .services.files import DEFAULT_MAX_UPLOAD_BYTES, FileService
@@ -473,18 +533,29 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     )
     _ = xml
     # Web cabinet (/lk/) and operator console (/admin/): the same services, other adapter
+    snapshot = None
+    if cluster is not None and http_only:  # worker 0's binds, from the snapshot it writes
+        from .delivery.link_snapshot import LinkSnapshot
+
+        snapshot = LinkSnapshot(cluster.links_path, clock)
     extras["web_access"], web = _web_routes(
         settings,
         clock,
         stores,
         MeteredPlatform(platform, metrics, "web"),
         extras,
-        connectors,
+        snapshot.console if snapshot is not None else _connector_statuses(connectors, clock),
         AdminService(stores.accounts, clock),
     )
     routes += web
     # Operations (docs/operations.md): /ready, /metrics, /status.json, the link watch
-    ops_routes = _wire_operations(settings, clock, stores, engine, metrics, extras, workers)
+    ops_routes = _wire_operations(
+        settings, clock, stores, engine, metrics, extras, workers, snapshot
+    )
+    if wake_sender is not None:
+        workers.append(wake_sender)
+    if cluster is not None and not http_only:
+        _serve_cluster(cluster, clock, engine, extras, workers, connectors)
     app = create_app(MeteredPlatform(platform, metrics, "json"), api_settings, routes + ops_routes)
     _count_http(app, metrics)
     return Runtime(
@@ -529,6 +600,7 @@ def _wire_operations(
     metrics: Metrics,
     extras: dict[str, Any],
     workers: list[Worker],
+    snapshot: LinkSource | None = None,
 ) -> list[BaseRoute]:
     from .api.operations import routes as ops_routes
     from .delivery.link_watch import LinkWatch
@@ -536,6 +608,7 @@ def _wire_operations(
     from .store.operations import SqlOperationsStore
 
     links: LinkWatch | None = None
+    source: LinkSource | None = snapshot
     if engine is not None:
         engine.add_listener(metrics.finals)
         links = LinkWatch(engine.router, metrics, clock)
@@ -555,10 +628,11 @@ def _wire_operations(
             default_allowed=frozenset({default_link} if settings.smpp_query_sm else ()),
         )
         workers.append(extras["receipt_query"])
+        source = links
     ops = OperationsService(
         SqlOperationsStore(stores.db),
         clock,
-        links,
+        source,
         receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
     )
     extras["operations"] = ops
@@ -605,6 +679,48 @@ def _web_secret(settings: Settings) -> bytes:
     return secret
 
 
+class _CallbacksOnly:
+    """A Viber dispatcher that only applies the provider's callbacks (an HTTP-only process):
+    never started (no sends, no claims), stopped to write the statuses still waiting."""
+
+    def __init__(self, dispatcher: Any) -> None:
+        self._dispatcher = dispatcher
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self._dispatcher.stop()
+
+
+def _serve_cluster(
+    cluster: Cluster,
+    clock: Clock,
+    engine: Engine | None,
+    extras: dict[str, Any],
+    workers: list[Worker],
+    connectors: list[SmppConnector],
+) -> None:
+    """Worker 0 of several: wakes from the HTTP-only processes reach the engine (and the Viber
+    dispatcher); the binds are written for them to read."""
+    from .delivery.link_snapshot import LinkSnapshotWriter
+    from .delivery.wake import WakeListener
+
+    listener = WakeListener(cluster.wake_path)
+    if engine is not None:
+        listener.on_wake(engine.wake)
+    if "viber" in extras:
+        listener.on_wake(extras["viber"].wake)
+    extras["wake_listener"] = listener
+    workers.insert(0, listener)  # open before the others start (stopped last)
+    if "links" in extras:
+        workers.append(
+            LinkSnapshotWriter(
+                cluster.links_path, extras["links"], _connector_statuses(connectors, clock), clock
+            )
+        )
+
+
 def _connector_statuses(connectors: list[SmppConnector], clock: Clock) -> Callable[[], list[Any]]:
     from .services.console import ConnectorStatus
 
@@ -646,7 +762,7 @@ def _web_routes(
     stores: Stores,
     platform: Platform,
     extras: dict[str, Any],
-    connectors: list[SmppConnector],
+    connector_statuses: Callable[[], list[Any]],
     admin: AdminService,
 ) -> tuple[Any, list[BaseRoute]]:
     from .services.cabinet import CabinetService
@@ -660,9 +776,7 @@ def _web_routes(
     services = WebServices(
         access=access,
         cabinet=CabinetService(SqlCabinetQueries(stores.db), stores.accounts, clock),
-        console=ConsoleService(
-            SqlConsoleQueries(stores.db), clock, _connector_statuses(connectors, clock)
-        ),
+        console=ConsoleService(SqlConsoleQueries(stores.db), clock, connector_statuses),
         platform=platform,
         admin=admin,
         senders=extras["senders"],
@@ -731,11 +845,22 @@ def _add_smpp_server(
         return await customer_binds(server, store, clock)
 
     extras["customer_binds"] = read_binds
+    _add_smpp_cabinet(settings, stores, clock, extras, lambda: server.port)
 
+
+def _add_smpp_cabinet(
+    settings: Settings,
+    stores: Stores,
+    clock: Clock,
+    extras: dict[str, Any],
+    port: Callable[[], int],
+) -> None:
+    """The cabinet's SMPP access page (the server's address, the account's SMPP logins)."""
     from .services.smpp_cabinet import SmppCabinetService
+    from .store.smpp_server import SqlSmppServerStore
 
     extras["smpp_cabinet"] = SmppCabinetService(
-        store, clock, lambda: f"{settings.smpp_server_host}:{server.port}"
+        SqlSmppServerStore(stores.db), clock, lambda: f"{settings.smpp_server_host}:{port()}"
     )
 
 

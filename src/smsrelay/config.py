@@ -51,6 +51,9 @@ class Settings:
     default_validity_hours: int = 72  # "maximum lifetime" when a client gives none
     max_body_bytes: int = 8 * 1024 * 1024
     auth_cache_seconds: float = 1.0
+    # `serve` processes on this machine (docs/scaling.md): one full node and workers-1 HTTP-only
+    # processes on the same port; 0 = one per CPU core this process may use
+    workers: int = 0
     # delivery engine
     engine: bool = True
     claim_batch: int = 400
@@ -135,6 +138,7 @@ class Settings:
         _check(self.error_status in ("200", "400"), "error_status", "must be 200 or 400")
         _check(self.default_lang in ("ru", "en"), "default_lang", "must be ru or en")
         _check(0 < self.port < 65536 or self.port == 0, "port", "must be a TCP port")
+        _check(0 <= self.workers <= 256, "workers", "must be 0..256 (0: one per CPU core)")
         _check(1 <= self.max_parts <= 255, "max_parts", "must be 1..255")
         _check(self.default_validity_hours > 0, "default_validity_hours", "must be positive")
         _check(self.claim_batch > 0, "claim_batch", "must be positive")
@@ -205,6 +209,16 @@ class Settings:
             "database_url",
             "must be sqlite:///… or postgresql://…",
         )
+
+    def worker_count(self) -> int:
+        """How many ``serve`` processes: ``workers``, or one per CPU core this process may
+        run on (its affinity: a container's CPU set) when 0."""
+        if self.workers:
+            return self.workers
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):  # not Linux
+            return max(1, os.cpu_count() or 1)
 
     def with_overrides(self, **values: Any) -> Settings:
         clean = {k: v for k, v in values.items() if v is not None}

@@ -128,14 +128,29 @@ def _suspect(value: Any) -> bool:
     return isinstance(value, str) and ("://" in value or "=" in value or ":" in value)
 
 
+class _WorkerTag:
+    """A processor: ``worker=N`` on every line of the process (several ``serve`` processes)."""
+
+    def __init__(self, worker: int) -> None:
+        self._worker = worker
+
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
+        event.setdefault("worker", self._worker)
+        return event
+
+
 def configure_logging(
     level: str = "info",
     log_format: str = "console",
     *,
     message_trail: bool = True,
     stream: TextIO | None = None,
+    worker: int | None = None,
 ) -> None:
-    """Route structlog and stdlib logging through one handler on ``stream`` (stderr)."""
+    """Route structlog and stdlib logging through one handler on ``stream`` (stderr).
+
+    ``worker``: this process's number among the ``serve`` processes sharing the log (every
+    line then says ``worker=N``); None: the only process."""
     global _trail_on
     lvl = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
@@ -144,6 +159,8 @@ def configure_logging(
         structlog.stdlib.add_logger_name,
         timestamper,
     ]
+    if worker is not None:
+        shared.append(_WorkerTag(worker))
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if log_format == "json"

@@ -108,6 +108,12 @@ def config_path() -> str | None:
 @click.option("--smpp-server-host", default=None, help="Customer SMPP server address.")
 @click.option("--smpp-server-port", type=int, default=None, help="Customer SMPP port (2775).")
 @click.option("--no-smpp-server", is_flag=True, help="Do not run the customer SMPP server.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 256),
+    default=None,
+    help="Processes on this machine, one HTTP port (default: one per CPU core; 1: one process).",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -127,8 +133,10 @@ def serve(
     smpp_server_host: str | None = None,
     smpp_server_port: int | None = None,
     no_smpp_server: bool = False,
+    workers: int | None = None,
 ) -> None:
-    """Migrate the database, then run the HTTP API, the delivery engine and the simulator."""
+    """Migrate the database, then run the HTTP API, the delivery engine and the simulator
+    (with --workers N, N-1 more processes serve HTTP on the same port)."""
     from .serve import serve_forever
 
     settings = settings_from(
@@ -151,6 +159,7 @@ def serve(
         smpp_server=False if no_smpp_server else None,
         smpp_server_host=smpp_server_host,
         smpp_server_port=smpp_server_port,
+        workers=workers,
     )
     run(lambda: serve_forever(settings))
 

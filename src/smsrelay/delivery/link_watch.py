@@ -64,6 +64,9 @@ class LinkWatch:
     def routed(self) -> set[str]:
         return self._router.routed()
 
+    def problem(self) -> str | None:
+        return None  # this process's own connectors: always known
+
     def rates(self) -> dict[str, tuple[float, float]]:
         self.sample()
         if len(self._samples) < 2:

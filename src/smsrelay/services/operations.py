@@ -47,6 +47,11 @@ class LinkSource(Protocol):
         """Per connector: (submit_sm per second, receipts per second) over the last minute."""
         ...
 
+    def problem(self) -> str | None:
+        """Why these binds cannot be known now (None: they can). A process without an engine
+        reads the engine process's snapshot; a stale one is a problem."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
@@ -104,6 +109,10 @@ class OperationsService:
         if problem is not None:
             reasons.append(problem)
         if self._links is not None:
+            unknown = self._links.problem()
+            if unknown is not None:  # another process's binds, not known now
+                checks["delivery"] = False
+                reasons.append(unknown)
             bound: dict[str, bool] = {}
             for b in self._links.binds():
                 bound[b.connector] = bound.get(b.connector, False) or b.bound
