@@ -90,9 +90,24 @@ async def scenario_latency(
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     print(
         f"  latency: {len(accepted)} accepted of {total} at {rate:.0f}/s, "
-        f"{len(lat)} seen at the carrier"
+        f"{len(lat)} seen at the carrier; p90 {lat[int(len(lat) * 0.9)]:.1f} ms, "
+        f"p95 {lat[int(len(lat) * 0.95)]:.1f} ms, max {lat[-1]:.1f} ms; "
+        f"slowest by second of the run: {slowest_by_second(accepted, arrivals)}"
     )
     return [
         report("acceptance -> submit_sm p50 at 1,000 msg/s", p50, "ms", "(p99 <= 50)", True),
         report("acceptance -> submit_sm p99 at 1,000 msg/s", p99, "ms", "<= 50", p99 <= 50),
     ]
+
+
+def slowest_by_second(accepted: dict[str, float], arrivals: dict[str, float]) -> str:
+    """Where the tail is: per second of the run, the worst latency (ms)."""
+    if not accepted:
+        return ""
+    t0 = min(accepted.values())
+    worst: dict[int, float] = {}
+    for p, t in accepted.items():
+        if p in arrivals:
+            s = int(t - t0)
+            worst[s] = max(worst.get(s, 0.0), (arrivals[p] - t) * 1000)
+    return " ".join(f"{worst[s]:.0f}" for s in sorted(worst))

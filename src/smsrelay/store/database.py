@@ -7,8 +7,13 @@ User-facing URLs are accepted as written in a config file and mapped to the asyn
 
 SQLite allows one writer at a time. Inside the process every write transaction takes an
 ``asyncio.Lock`` and starts with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so a
-transaction never fails half-way with "database is locked"); other processes wait on
-``busy_timeout``. Reads run concurrently on other pooled connections (WAL).
+transaction never fails half-way with "database is locked"). Between processes (``serve
+--workers N``, the CLI beside a server) the writers queue on an exclusive ``flock`` of a
+sidecar file (``<database>.writer``) before ``BEGIN IMMEDIATE``: the kernel hands the lock
+over the moment it is released, where SQLite's own busy handler polls with sleeps of up to
+100 ms and lets a busy writer starve the others. ``busy_timeout`` stays as the net (a writer
+that does not take the sidecar lock). Reads run concurrently on other pooled connections
+(WAL).
 
 PostgreSQL uses a pool whose sessions run with ``plan_cache_mode=force_custom_plan``: the
 claim query's best plan depends on the bound ``now``, and a generic cached plan would scan.
@@ -17,7 +22,10 @@ claim query's best plan depends on the bound ``now``, and a generic cached plan 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -86,11 +94,15 @@ class Database:
     Use :meth:`write` for every transaction that changes rows and :meth:`read` for queries.
     """
 
-    def __init__(self, engine: AsyncEngine, dialect: Dialect) -> None:
+    def __init__(
+        self, engine: AsyncEngine, dialect: Dialect, writer_lock: Path | None = None
+    ) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**{_WRITE_OPTION: True})
         self._dialect: Dialect = dialect
         self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
+        self._writer_lock_path = writer_lock
+        self._writer_fd: int | None = None
 
     @classmethod
     async def open(
@@ -122,7 +134,9 @@ class Database:
                 async_url, echo=echo, pool_size=pool_size, hide_parameters=True
             )
             _configure_sqlite(engine, sync_mode, sqlite_busy_timeout_ms)
+            writer_lock: Path | None = Path(async_url.database + ".writer")
         else:
+            writer_lock = None
             engine = create_async_engine(
                 async_url,
                 echo=echo,
@@ -131,7 +145,7 @@ class Database:
                 max_overflow=pool_size,
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
             )
-        db = cls(engine, dialect)
+        db = cls(engine, dialect, writer_lock)
         try:
             async with db.read() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -171,8 +185,39 @@ class Database:
             async with self._writer.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self._writer.begin() as conn:
-            yield conn
+        async with self._write_lock:
+            await self._lock_writer()
+            try:
+                async with self._writer.begin() as conn:
+                    yield conn
+            finally:
+                self._unlock_writer()
+
+    async def _lock_writer(self) -> None:
+        """The processes' writer queue (module docstring): at once when free (one syscall),
+        else waited for in a worker thread (never on the event loop)."""
+        if self._writer_lock_path is None:
+            return
+        if self._writer_fd is None:
+            self._writer_fd = os.open(self._writer_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._writer_fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+            try:
+                await asyncio.shield(waiting)
+            except asyncio.CancelledError:  # the thread still takes it: give it back then
+                waiting.add_done_callback(self._unlock_when_taken)
+                raise
+
+    def _unlock_when_taken(self, waiting: asyncio.Future[None]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None:
+            self._unlock_writer()
+
+    def _unlock_writer(self) -> None:
+        if self._writer_fd is not None:
+            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -191,6 +236,10 @@ class Database:
 
     async def close(self) -> None:
         await self._engine.dispose()
+        if self._writer_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._writer_fd)
+            self._writer_fd = None
 
 
 def _make_folder(database: str) -> None:
