@@ -438,8 +438,17 @@ async def build_runtime(
             lambda mo: inbound.receive(mo.source, mo.destination, mo.text, mo.at, mo.connector)
         )
     # The customer SMPP server (issue 11, docs/smpp-server.md): the same acceptance as HTTP
-    if settings.smpp_server and http_only:  # worker 0 runs it: the cabinet's page only
+    if settings.smpp_server and http_only:  # worker 0 runs it: the cabinet's page, the binds
         _add_smpp_cabinet(settings, stores, clock, extras, lambda: settings.smpp_server_port)
+        from .smpp_server.bind_status import customer_binds
+        from .store.smpp_server import SqlSmppServerStore
+
+        binds_store = SqlSmppServerStore(stores.db)
+
+        async def other_binds() -> list[Any]:  # `smsrelay status`: customer_binds
+            return await customer_binds(None, binds_store, clock)
+
+        extras["customer_binds"] = other_binds
     elif settings.smpp_server:
         smpp_platform = MeteredPlatform(platform, metrics, "smpp")
         _add_smpp_server(settings, clock, stores, smpp_platform, extras, workers)

@@ -17,20 +17,23 @@ from .server import LIVE_WITHIN, SmppServer
 __all__ = ["bind_json", "customer_binds"]
 
 
-async def customer_binds(server: SmppServer, store: BindsStore, clock: Clock) -> list[Any]:
-    """The JSON-able list of live customer binds (oldest first within an account)."""
+async def customer_binds(server: SmppServer | None, store: BindsStore, clock: Clock) -> list[Any]:
+    """The JSON-able list of live customer binds (oldest first within an account); ``server``
+    None: a process without the SMPP server (every bind is another process's)."""
     rows = await store.live_binds(clock.now() - timedelta(seconds=LIVE_WITHIN))
     here = {
         conn.binding.bind_id: len(conn.inflight)
-        for conn in server.connections
+        for conn in (server.connections if server is not None else ())
         if conn.binding is not None
     }
     out: list[Any] = []
     for row in rows:
         if row.bind_id in here:
+            assert server is not None
             out.append(bind_json(row, here[row.bind_id], server.settings.window, local=True))
         else:
-            out.append(bind_json(row, row.outstanding, None, local=row.node == server.node))
+            local = server is not None and row.node == server.node
+            out.append(bind_json(row, row.outstanding, None, local=local))
     return out
 
 
