@@ -173,9 +173,22 @@ def start_server(
             if spy:
                 seconds = os.environ.get("SMSRELAY_BENCH_PYSPY_SECONDS", "10")
                 subprocess.Popen(
-                    ["py-spy", "record", "-r", "250", "-f", "raw", "-o", spy,
-                     "-d", seconds, "--pid", str(proc.pid)],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    [
+                        "py-spy",
+                        "record",
+                        "-r",
+                        "250",
+                        "-f",
+                        "raw",
+                        "-o",
+                        spy,
+                        "-d",
+                        seconds,
+                        "--pid",
+                        str(proc.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
             smpp_port = 0
             if "customer SMPP server on " in line:

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+
 from smsrelay.config import demo_account_path
 
 from .serving import serving, spawn, stop, wait_ready
@@ -79,9 +80,7 @@ def accepted_total(metrics: str) -> float:
     )
 
 
-def test_two_processes_one_port_deliver_and_stop_cleanly(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_two_processes_one_port_deliver_and_stop_cleanly(tmp_path: Path, database_url: str) -> None:
     """Both processes answer on the one port; what either accepts is delivered through the
     simulator of worker 0; /metrics of either counts both; SIGTERM stops all, exit 0."""
     env = {"SMSRELAY_DATABASE_URL": database_url, "SMSRELAY_DATA_DIR": str(tmp_path / "var")}
