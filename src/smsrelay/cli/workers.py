@@ -67,7 +67,11 @@ class WorkerGroup:
             metrics_dir = str(prepare_run_dir(base))  # fresh: no earlier run's files
             settings = replace(settings, metrics_dir=metrics_dir)
         self.settings = settings
-        self.socket = _listen(settings.host, settings.port)
+        try:
+            self.socket = _listen(settings.host, settings.port)
+        except OSError:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            raise
         self._children = [_Child(n) for n in range(1, count)]
         self._child_settings: bytes | None = None
         self._stopping = False
