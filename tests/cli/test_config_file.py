@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 import pytest
 
 from smsrelay.config import ConfigError, effective_settings, load_settings
@@ -102,3 +103,76 @@ def test_serve_reads_its_settings_from_the_file(tmp_path: Path) -> None:
         assert "sqlite:///data/from-file.db" in server.ready
     assert (tmp_path / "data" / "from-file.db").exists()
     assert server.stderr and all(line.startswith("{") for line in server.stderr if line.strip())
+
+
+def _without_settings() -> dict[str, str]:
+    unset = ("SMSRELAY_DATABASE_URL", "SMSRELAY_CONFIG")
+    return {k: v for k, v in os.environ.items() if k not in unset}
+
+
+def _every_command() -> list[tuple[str, click.Command]]:
+    """Every group and command of ``smsrelay`` (the modules that register them imported)."""
+    from smsrelay.cli.main import load_commands
+
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(path: str, command: click.Command) -> None:
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(f"{path} {name}", sub)
+
+    walk("smsrelay", load_commands())
+    return found
+
+
+def test_every_command_accepts_config_after_its_name() -> None:
+    """``--config`` is an option of every command and group, not only of ``smsrelay``."""
+    commands = _every_command()
+    assert len(commands) > 70
+    ctx = click.Context(click.Command("x"))
+    missing = [
+        path
+        for path, command in commands
+        if not any("--config" in getattr(p, "opts", ()) for p in command.get_params(ctx))
+    ]
+    assert [] == missing
+
+
+def test_config_before_or_after_the_command(tmp_path: Path) -> None:
+    """`smsrelay --config F CMD` and `smsrelay CMD --config F` (and inside a group) read the
+    same file: `migrate` creates the file's database, `status` and `account list` use it from
+    any folder; given twice, the one after the command wins."""
+    path = _file(tmp_path, f'database_url = "sqlite:///{tmp_path / "from-file.db"}"\nport = 9123\n')
+    (tmp_path / "elsewhere").mkdir()
+    bad = _file(tmp_path / "elsewhere", "prot = 1\n")
+    env = _without_settings()
+    assert "from-file.db" in smsrelay("migrate", "--config", path, cwd=tmp_path, env=env).stdout
+    assert (tmp_path / "from-file.db").exists()
+    shown = {
+        smsrelay(*args, cwd=tmp_path, env=env).stdout
+        for args in (
+            ("--config", path, "config", "show"),
+            ("config", "show", "--config", path),
+            ("config", "--config", path, "show"),
+            ("--config", bad, "config", "show", "--config", path),
+        )
+    }
+    assert 1 == len(shown) and f"port = 9123  # file {path}\n" in shown.pop()
+    assert "queue" in smsrelay("status", "--config", path, cwd=tmp_path, env=env).stdout.lower()
+    smsrelay(
+        "account", "create", "acme", "--password", "pw", "--config", path, cwd=tmp_path, env=env
+    )
+    assert "acme" in smsrelay("account", "list", "--config", path, cwd=tmp_path, env=env).stdout
+    proc = smsrelay("status", cwd=tmp_path, env=env, check=False)  # no file: not that database
+    assert 1 == proc.returncode and "does not exist" in proc.stderr
+
+
+def test_serve_reads_the_file_given_after_the_command(tmp_path: Path) -> None:
+    """`smsrelay serve --config FILE`: the database comes from the file."""
+    path = _file(
+        tmp_path, 'database_url = "sqlite:///data/after.db"\nport = 0\nsimulator_port = 0\n'
+    )
+    with serving(["--config", path], tmp_path) as server:
+        assert "sqlite:///data/after.db" in server.ready
+    assert (tmp_path / "data" / "after.db").exists()

@@ -83,3 +83,26 @@ async def test_clearing_the_auto_reply(echo: Platform) -> None:
     await autoreply_of(p).set_reply(fay.account.id, "3447", None, None)
     await simulate_mo(p, "79161230006", "3447", "hello")
     assert (0, "10") == (autoreply_of(p).stats["sent"], await money(p, "fay"))
+
+
+async def test_the_carriers_repeat_of_an_mo_gets_no_second_auto_reply(echo: Platform) -> None:
+    """The simulator delivers the same MO twice (the same deliver_sm, as a carrier resends
+    one): both are stored, one auto-reply is sent and charged. The same text 11 minutes later
+    is a new MO and is answered."""
+    p = echo
+    await p.account("gus", balance="10", any_sender=True)
+    gus = await p.runtime.stores.accounts.find_by_login("gus")
+    assert gus is not None
+    await inbound_of(p).add_number(gus.account.id, "3448", None)
+    replies = autoreply_of(p)
+    await replies.set_reply(gus.account.id, "3448", None, "Thanks")
+    await simulate_mo(p, "79161230007", "3448", "hello")
+    await simulate_mo(p, "79161230007", "3448", "hello")
+    assert (1, "9") == (replies.stats["sent"], await money(p, "gus"))
+    stored = await SqlInboundStore(p.runtime.stores.db).incoming(
+        gus.account.id, datetime(2000, 1, 1, tzinfo=UTC), None, 100
+    )
+    assert 2 == len(stored)
+    p.clock.advance(11 * 60)
+    await simulate_mo(p, "79161230007", "3448", "hello")
+    assert (2, "8") == (replies.stats["sent"], await money(p, "gus"))

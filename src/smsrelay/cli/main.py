@@ -53,7 +53,57 @@ def _event_loop_run(coro: Awaitable[T]) -> T:
     return uvloop.run(coro)  # type: ignore[arg-type]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_CONFIG_HELP = "Settings file (smsrelay.toml); SMSRELAY_* variables and options override it."
+
+
+def _config_given(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """``--config`` after a command name: the same as before it (the later one wins)."""
+    if value is None:
+        return
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        root.obj = {}
+    root.obj["config"] = value
+
+
+def _config_option() -> click.Option:
+    return click.Option(
+        ["--config"],
+        type=click.Path(dir_okay=False),
+        default=None,
+        expose_value=False,
+        callback=_config_given,
+        help=_CONFIG_HELP,
+    )
+
+
+def _with_config(params: list[click.Parameter]) -> list[click.Parameter]:
+    if any("--config" in getattr(p, "opts", ()) for p in params):
+        return params
+    return [*params, _config_option()]
+
+
+class _ConfigCommand(click.Command):
+    """Every command accepts ``--config FILE`` after its name too: ``smsrelay serve --config F``
+    is ``smsrelay --config F serve``."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return _with_config(super().get_params(ctx))
+
+
+class _ConfigGroup(click.Group):
+    """The ``smsrelay`` group and every group under it: their commands are
+    :class:`_ConfigCommand` and their subgroups are of this class (``account --config F show``
+    as well as ``account show --config F``)."""
+
+    command_class = _ConfigCommand
+    group_class = type  # subgroups made with ``@group.group()`` are _ConfigGroup too
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return _with_config(super().get_params(ctx))
+
+
+@click.group(cls=_ConfigGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smsrelay")
 @click.option(
     "--config",
@@ -61,7 +111,7 @@ def _event_loop_run(coro: Awaitable[T]) -> T:
     envvar="SMSRELAY_CONFIG",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Settings file (smsrelay.toml); SMSRELAY_* variables and options override it.",
+    help=_CONFIG_HELP,
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
@@ -70,7 +120,8 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def config_path() -> str | None:
-    """The ``--config`` given to ``smsrelay`` (None: SMSRELAY_CONFIG or no file)."""
+    """The ``--config`` given to ``smsrelay`` or to the command (before or after its name);
+    SMSRELAY_CONFIG when neither was given; None: no file."""
     ctx = click.get_current_context(silent=True)
     obj = ctx.find_root().obj if ctx is not None else None
     return obj.get("config") if isinstance(obj, dict) else None
@@ -176,6 +227,15 @@ def migrate(database: str | None) -> None:
 
 
 def main() -> None:
+    load_commands()
+    try:
+        cli.main(prog_name="smsrelay")
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+def load_commands() -> click.Group:
+    """Import the modules that register their commands on :data:`cli`; the whole tree."""
     from . import account_admin as _account_admin  # noqa: F401 - show/password/token, stoplist
     from . import admin as _admin  # noqa: F401 - registers the admin command groups
     from . import config_show as _config_show  # noqa: F401 - `config show`
@@ -197,7 +257,4 @@ def main() -> None:
     from . import timezone as _timezone  # noqa: F401 - `account timezone`
     from . import webhooks as _webhooks  # noqa: F401 - `webhook set/show/remove`
 
-    try:
-        cli.main(prog_name="smsrelay")
-    except KeyboardInterrupt:  # pragma: no cover
-        sys.exit(130)
+    return cli

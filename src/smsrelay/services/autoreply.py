@@ -7,6 +7,9 @@ price, money), so it is charged to the owning account per part like any message.
 
 * Exactly once per stored MO: the reply's ``client_id_sms`` is ``autoreply:<MO id>`` and the
   acceptance path refuses a second message with the same id for the account.
+* Once per carrier MO: an MO the carrier delivered twice is stored twice, the second marked
+  ``repeat_of`` the first by the store (a database key, ``store/mo_repeats.py``), and a repeat
+  gets no auto-reply.
 * Opt-out words win: an MO the opt-out handling acted on (``services.optout``) gets no
   auto-reply (the caller passes their ids).
 """
@@ -69,9 +72,14 @@ class AutoReplyService:
             raise NumberError(f"no such number/keyword of the account: {what}")
 
     async def handle(self, stored: Sequence[StoredMo], skip: Collection[int] = ()) -> None:
-        """Answer the routed MOs (not those in ``skip``: opt-out words) whose number/keyword
-        has an auto-reply. One query per batch; nothing more for MOs without one."""
-        routed = [mo for mo in stored if mo.account_id is not None and mo.id not in skip]
+        """Answer the routed MOs (not those in ``skip``: opt-out words; not the carrier's repeats
+        of an MO) whose number/keyword has an auto-reply. One query per batch; nothing more
+        for MOs without one."""
+        routed = [
+            mo
+            for mo in stored
+            if mo.account_id is not None and mo.id not in skip and mo.repeat_of is None
+        ]
         if not routed or self._sending is None:
             return
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .localtime import from_local, to_local
 
 __all__ = [
     "MAX_INCOMING_ROWS",
+    "MO_REPEAT_WINDOW",
     "InboundNumber",
     "InboundService",
     "InboundStore",
@@ -43,6 +45,7 @@ __all__ = [
     "check_keyword",
     "check_number",
     "leading_keyword",
+    "repeat_identity",
     "route",
 ]
 
@@ -53,6 +56,12 @@ MAX_INCOMING_ROWS: Final = 10_000
 MAX_KEYWORD_CHARS: Final = 32
 MAX_BATCH: Final = 1000  # MOs written by one transaction
 _LEADING_WORD = re.compile(r"\s*([^\s,.:;!?]+)")
+#: An MO identical to one stored shortly before (same connector, sender, number and text) is
+#: taken for the carrier delivering the same MO again (SMPP 3.4's deliver_sm gives an MO no id
+#: of its own): stored too, but marked ``repeat_of`` the first, so it gets no second auto-reply.
+#: Identical MOs received less than this apart are always recognised; up to twice this apart
+#: when they fall in neighbouring slots of this length (``repeat_identity``).
+MO_REPEAT_WINDOW: Final = timedelta(minutes=5)
 
 
 class NumberError(ValueError):
@@ -86,6 +95,7 @@ class StoredMo:
     prefix: str
     text: str
     received_at: datetime  # UTC
+    repeat_of: int | None = None  # the carrier delivered this MO again: the first one's id
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,18 @@ class InboundStore(Protocol):
     ) -> list[StoredMo]:
         """The account's MOs with ``since <= received_at < before``, oldest first."""
         ...
+
+
+def repeat_identity(
+    mo: MoReceived, window: timedelta = MO_REPEAT_WINDOW
+) -> tuple[str, tuple[int, int]]:
+    """The MO's identity (a digest of connector, sender, number and text) and the two time
+    slots it claims: its own and the next. Two identical MOs whose slots overlap are one MO
+    delivered twice; the store keeps the claims unique (``inbound_repeats``)."""
+    fields = (mo.connector, mo.originator, mo.phone, mo.text)
+    identity = hashlib.sha256("\x00".join(fields).encode()).hexdigest()
+    slot = int(mo.received_at.timestamp() // window.total_seconds())
+    return identity, (slot, slot + 1)
 
 
 def leading_keyword(text: str) -> str:

@@ -4,7 +4,8 @@
 reads the routing rows of the batch's numbers, applies :func:`smsrelay.services.inbound.route`
 to each message and inserts them all with their ids returned in order (``RETURNING`` with
 ``sort_by_parameter_order``: one statement on PostgreSQL, one per row on SQLite, which is fine
-at MO volumes).
+at MO volumes). In the same transaction it recognises MOs the carrier delivered again
+(``store/mo_repeats.py``): they are stored too, with ``StoredMo.repeat_of`` set.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..services.inbound import InboundNumber, MoReceived, NumberError, StoredMo, route
 from .database import Database
+from .mo_repeats import mark_repeats
 from .schema import accounts
 from .schema_inbound import inbound_messages, inbound_numbers
 
@@ -118,6 +120,7 @@ class SqlInboundStore:
                 insert(inbound_messages).returning(_M.id, sort_by_parameter_order=True), values
             )
             ids = [int(i) for i in result.scalars()]
+            repeats = await mark_repeats(conn, self._db, list(zip(ids, items, strict=True)))
         return [
             StoredMo(
                 id=new_id,
@@ -127,6 +130,7 @@ class SqlInboundStore:
                 prefix=v["prefix"],
                 text=v["text"],
                 received_at=v["received_at"],
+                repeat_of=repeats.get(new_id),
             )
             for new_id, v in zip(ids, values, strict=True)
         ]

@@ -29,6 +29,7 @@ _SET = (
     .where(
         message_charges.c.message_id == bindparam("b_message"),
         message_charges.c.level == bindparam("b_level"),
+        message_charges.c.channel == bindparam("b_channel"),
     )
     .values(parts=bindparam("b_parts"), income_micros=bindparam("b_income"))
 )
@@ -55,11 +56,13 @@ async def restate_resale(
     parts: Mapping[int, int],
     end_price: Mapping[int, int],
     now: datetime,
+    channels: Mapping[int, str] | None = None,
 ) -> None:
     """A message now counts ``parts[message]`` parts, and its sender pays ``end_price[message]``
-    per part (the first level's income): move each level by the difference."""
+    per part (the first level's income): move each level by the difference (only the levels
+    charged for ``channels[message]``, if given)."""
     if parts:
-        await _restate(conn, db, dict(parts), dict(end_price), now, None, refund=False)
+        await _restate(conn, db, dict(parts), dict(end_price), now, channels, refund=False)
 
 
 async def _restate(
@@ -107,6 +110,7 @@ async def _restate(
             {
                 "b_message": mid,
                 "b_level": int(r.level),
+                "b_channel": r.channel,
                 "b_parts": new_parts,
                 "b_income": new_income,
             }

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..domain.messages import Channel
 from ..domain.money import Money
 from ..services.routing import (
     ConnectorSpec,
@@ -302,7 +303,8 @@ class SqlRoutingStore:
                 )
             if changed:
                 await conn.execute(_SET_PRICE, changed)
-                await restate_resale(conn, self._db, resale_parts, resale_price, now)
+                sms = {mid: Channel.SMS.value for mid in resale_parts}  # a cascade's SMS leg
+                await restate_resale(conn, self._db, resale_parts, resale_price, now, sms)
             if rows:
                 await conn.execute(
                     BALANCE_CHANGE,

@@ -10,15 +10,19 @@ Tables are defined on ``smsrelay.store.schema.metadata``.
 * ``inbound_messages``: every MO message received, routed or not (``account_id`` NULL: no
   known number or keyword; kept so nothing is lost silently). ``prefix`` is the keyword that
   routed it (``""`` for a dedicated number). X7 reads them by (account, received_at).
+* ``inbound_repeats``: the time slots claimed by recent MOs, per identity (a digest of
+  connector, sender, number and text; ``services.inbound.repeat_identity``). The key makes a
+  second claim of a slot fail in any process: that MO is the carrier's repeat of the first
+  (``message_id``). Claims older than a few slots are pruned as MOs are stored (0107).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 
 from .schema import Id, UtcDateTime, metadata
 
-__all__ = ["inbound_messages", "inbound_numbers"]
+__all__ = ["inbound_messages", "inbound_numbers", "inbound_repeats"]
 
 inbound_numbers = Table(
     "inbound_numbers",
@@ -47,4 +51,13 @@ inbound_messages = Table(
     Column("received_at", UtcDateTime, nullable=False),
     Index(None, "account_id", "received_at"),
     sqlite_autoincrement=True,
+)
+
+inbound_repeats = Table(
+    "inbound_repeats",
+    metadata,
+    Column("identity", String(64), primary_key=True),
+    Column("slot", BigInteger, primary_key=True),
+    Column("message_id", Id, nullable=False),  # the MO that claimed it (the first)
+    Index(None, "slot"),
 )

@@ -82,7 +82,8 @@ message_charges = Table(
     Column("level", Integer, primary_key=True),  # 1 = the sender's parent
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
     Column("child_id", Id, ForeignKey("accounts.id"), nullable=False),
-    Column("channel", String(8), nullable=False),
+    # the leg charged: a Viber->SMS cascade may keep both (0106)
+    Column("channel", String(8), primary_key=True),
     Column("parts", Integer, nullable=False),
     Column("price_micros", BigInteger, nullable=False),
     Column("income_micros", BigInteger, nullable=False),

@@ -4,8 +4,8 @@ Every method is one write transaction. Locks are taken as the delivery queue tak
 (messages in id order, then accounts in id order), so the Viber dispatcher and the SMS engine
 never deadlock. The message row always describes the current leg; ``viber_legs`` keeps the
 Viber leg's own status. A fallback turns the row into an SMS leg (channel ``sms``, SMS
-sender/text/parts, ``queued``) and debits the SMS price of that moment, in the same
-transaction that ends the Viber leg.
+sender/text/parts, ``queued``) and charges it like a direct SMS, at every reseller level too
+(``store/cascade_charges.py``), in the same transaction that ends the Viber leg.
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.errors import RecipientError
 from ..domain.messages import Channel
-from ..domain.senders import SenderState
 from ..domain.status import MessageStatus, can_transition
 from ..services.cascade import (
     EXTRA_FALLBACK,
@@ -40,10 +38,11 @@ from ..services.cascade import (
 )
 from ..services.ports import StatusChange
 from .accounts import PriceCache, dialect_insert
+from .cascade_charges import SmsLeg, charge_sms_legs
 from .database import Database
 from .ledger import move_money
 from .resale import refund_resale
-from .schema import accounts, messages, senders
+from .schema import messages
 from .schema_viber import viber_legs
 from .tariff_cache import TariffCache
 
@@ -356,89 +355,58 @@ class SqlViberStore:
         fallbacks: dict[int, MessageStatus],
         now: datetime,
     ) -> list[StatusChange]:
-        """Turn each message into its SMS leg, charged now; one that cannot be sent (account
-        locked, sender not approved, no SMS price, no money, validity over) ends with its Viber
-        leg's status, and the reason is kept in ``viber_legs.fallback_error``."""
+        """Turn each message into its SMS leg, charged now like a direct SMS at every level
+        (``store/cascade_charges.py``); one that cannot be sent (account or reseller locked,
+        sender not approved, no SMS price at some level, no money at some level, validity over)
+        ends with its Viber leg's status, and the reason is kept in
+        ``viber_legs.fallback_error``."""
         if not fallbacks:
             return []
-        account_ids = sorted({int(rows[m].account_id) for m in fallbacks})
-        query = (
-            select(
-                accounts.c.id, accounts.c.balance_micros, accounts.c.locked, accounts.c.any_sender
+        legs = []
+        for mid in sorted(fallbacks):
+            row, extra = rows[mid], _extra(rows[mid])
+            legs.append(
+                SmsLeg(
+                    message_id=mid,
+                    account_id=int(row.account_id),
+                    phone=row.phone,
+                    sender=extra.get(EXTRA_SMS_SENDER, ""),
+                    text=extra.get(EXTRA_SMS_TEXT, ""),
+                    parts=int(extra.get(EXTRA_SMS_PARTS, "1")),
+                    valid_until=row.valid_until,
+                )
             )
-            .where(self._db.one_of(accounts.c.id, account_ids))
-            .order_by(accounts.c.id)
-        )
-        if self._pg:
-            query = query.with_for_update()
-        owners = {int(a.id): a for a in await conn.execute(query)}
-        balance = {a: int(r.balance_micros) for a, r in owners.items()}
-        names = sorted({_extra(rows[m]).get(EXTRA_SMS_SENDER, "") for m in fallbacks})
-        approved = {
-            (int(s.account_id), s.name): SenderState(s.state)
-            for s in await conn.execute(
-                select(senders.c.account_id, senders.c.name, senders.c.state)
-                .where(self._db.one_of(senders.c.account_id, account_ids))
-                .where(self._db.one_of(senders.c.name, names))
-            )
-        }
-        await self._tariffs.refresh(conn)  # the SMS leg at the account's own tariff
+        decided = await charge_sms_legs(conn, self._db, self._tariffs, legs, now)
         changes: list[StatusChange] = []
         to_sms: list[dict[str, Any]] = []
         ended: list[dict[str, Any]] = []
-        legs: list[dict[str, Any]] = []
-        charges: list[tuple[int, int, int]] = []
-        for mid in sorted(fallbacks):
-            row, extra = rows[mid], _extra(rows[mid])
-            account_id = int(row.account_id)
-            owner = owners.get(account_id)
-            sender, parts = extra.get(EXTRA_SMS_SENDER, ""), int(extra.get(EXTRA_SMS_PARTS, "1"))
-            entry = self._tariffs.price_list(account_id).lookup(row.phone, Channel.SMS)
-            cost = entry.price.micros * parts if entry is not None else 0
-            error: str | None = None
-            if owner is None or owner.locked:
-                error = RecipientError.ACCOUNT_LOCKED.name
-            elif row.valid_until <= now:
-                error = "VALIDITY_OVER"
-            elif (
-                not owner.any_sender
-                and approved.get((account_id, sender)) is not SenderState.COMPLETED
-            ):
-                error = (
-                    RecipientError.NO_SUCH_SENDER
-                    if (account_id, sender) not in approved
-                    else RecipientError.SENDER_NOT_MODERATED
-                ).name
-            elif entry is None:
-                error = RecipientError.DESTINATION_CLOSED.name
-            elif cost > balance[account_id]:
-                error = RecipientError.OUT_OF_MONEY.name
-            legs.append({"b_id": mid, "b_sms_at": None if error else now, "b_error": error})
-            if error is not None:
-                outcome = fallbacks[mid]
-                ended.append(_message(row, outcome, now, row.due_at, row.connector))
-                changes.append(StatusChange(mid, account_id, outcome, now))
+        fallback_rows: list[dict[str, Any]] = []
+        for leg in legs:
+            mid, row, outcome = leg.message_id, rows[leg.message_id], decided[leg.message_id]
+            error = outcome if isinstance(outcome, str) else None
+            fallback_rows.append(
+                {"b_id": mid, "b_sms_at": None if error else now, "b_error": error}
+            )
+            if isinstance(outcome, str):
+                ended.append(_message(row, fallbacks[mid], now, row.due_at, row.connector))
+                changes.append(StatusChange(mid, leg.account_id, fallbacks[mid], now))
                 continue
-            assert entry is not None
-            balance[account_id] -= cost
-            charges.append((account_id, mid, -cost))
             to_sms.append(
                 {
                     "b_id": mid,
-                    "b_sender": sender,
-                    "b_text": extra.get(EXTRA_SMS_TEXT, ""),
-                    "b_parts": parts,
-                    "b_price": entry.price.micros,
+                    "b_sender": leg.sender,
+                    "b_text": leg.text,
+                    "b_parts": leg.parts,
+                    "b_price": outcome.price.micros,
                     "b_due_at": now,
                 }
             )
-            changes.append(StatusChange(mid, account_id, S.QUEUED, now))
-        await conn.execute(_LEG_FALLBACK, legs)
+            changes.append(StatusChange(mid, leg.account_id, S.QUEUED, now))
+        await conn.execute(_LEG_FALLBACK, fallback_rows)
         if ended:
             await conn.execute(_SET_MESSAGE, ended)
         if to_sms:
             await conn.execute(_TO_SMS, to_sms)
-        await move_money(conn, charges, "charge", now)
         return changes
 
     # --- queries -------------------------------------------------------------------------------
