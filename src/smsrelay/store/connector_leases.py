@@ -65,15 +65,12 @@ class SqlConnectorLeases:
         wanted = sorted(set(names))
         async with self._db.write() as conn:
             if wanted:
-                new = dialect_insert(self._db, t).on_conflict_do_nothing(
+                new = dialect_insert(self._db, t).on_conflict_do_nothing(  # type: ignore[attr-defined]
                     index_elements=[t.c.connector]
                 )
                 await conn.execute(
                     new,
-                    [
-                        {"connector": n, "owner": "", "expires_at": now, "bound": 0}
-                        for n in wanted
-                    ],
+                    [{"connector": n, "owner": "", "expires_at": now, "bound": 0} for n in wanted],
                 )
                 await conn.execute(
                     update(t)
@@ -85,7 +82,9 @@ class SqlConnectorLeases:
                         owner=owner,
                         expires_at=now + ttl,
                         heartbeat_at=now,
-                        acquired_at=case((t.c.owner == owner, t.c.acquired_at), else_=literal(now, UtcDateTime)),
+                        acquired_at=case(
+                            (t.c.owner == owner, t.c.acquired_at), else_=literal(now, UtcDateTime)
+                        ),
                     )
                 )
             if reports:
