@@ -256,6 +256,8 @@ class Engine:
             if self._route_states.change("*", "ok" if ready else "no bound connector"):
                 if ready:
                     log.info("delivery_resumed", reason="a connector is bound")
+                elif self._ownership is not None and not self._ownership.owned:
+                    log.info("delivery_waiting", reason="no connector held by this node")
                 else:
                     log.warning("delivery_waiting", reason="no bound connector")
             if room <= 0 or not ready:
