@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]
-
 from loadgen import build_post, run_closed_loop
 
 PENDING = ("scheduled", "queued", "submitting", "submitted")
