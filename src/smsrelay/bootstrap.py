@@ -273,7 +273,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     )
     routes += xml_data_routes(platform, extras["xml_data"], xml)
     # routing (G1): connectors and routes from the database, applied without restart
-    from .delivery.routing import RoutingSupervisor, smpp_factory, smpp_rebuild
+    from .delivery.supervisor import RoutingSupervisor, smpp_factory, smpp_rebuild
     from .services.routing import RoutingAdmin
 
     extras["routing_admin"] = RoutingAdmin(SqlRoutingStore(stores.db), stores.accounts, clock)
