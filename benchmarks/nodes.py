@@ -27,7 +27,7 @@ import asyncpg  # type: ignore[import-untyped]
 from loadgen import build_post, run_closed_loop
 
 PENDING = ("scheduled", "queued", "submitting", "submitted")
-COUNTS = (1, 2, 4)
+COUNTS = tuple(int(n) for n in os.environ.get("SMSRELAY_BENCH_NODES", "1,2,4").split(","))
 
 
 def _admin_url() -> str:
@@ -164,6 +164,7 @@ async def _round(
                 for k, n in enumerate(nodes)
             )
         )
+        http = time.perf_counter() - t0
         marks = ",".join(f"'{s}'" for s in PENDING)
 
         async def drained() -> bool:
@@ -179,7 +180,8 @@ async def _round(
         sent = share * count
         owner = await db.fetchval("SELECT owner FROM connector_leases")
         print(
-            f"  nodes={count}: {sent} messages, {errors} errors, all final after {total:.2f}s "
+            f"  nodes={count}: {sent} messages, {errors} errors, HTTP phase {http:.2f}s, "
+            f"all final after {total:.2f}s "
             f"-> {sent / total:.0f} msg/s; CPU {sum(cpu) * 1e6 / sent:.0f} us/msg over all nodes "
             f"(per node: {', '.join(f'{c * 1e6 / sent:.0f}' for c in cpu)}; connector on {owner}), "
             f"simulator {sim_cpu * 1e6 / sent:.0f} us/msg",
