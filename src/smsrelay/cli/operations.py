@@ -55,7 +55,17 @@ async def _from_database(settings: Settings) -> dict[str, Any]:
             clock,
             receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
         )
-        ops.add_section("connector_owners", connector_owners(SqlConnectorLeases(stores.db), clock))
+        owners = connector_owners(SqlConnectorLeases(stores.db), clock)
+
+        async def read_owners() -> Any:  # None when the schema is behind (`ready` says why)
+            from sqlalchemy.exc import SQLAlchemyError
+
+            try:
+                return await owners()
+            except SQLAlchemyError:
+                return None
+
+        ops.add_section("connector_owners", read_owners)
         data = await ops.status()
         if settings.smpp_server:
             data["customer_binds"] = await _stored_binds(stores.db)
