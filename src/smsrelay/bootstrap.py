@@ -585,7 +585,7 @@ def _wire_operations(
         clock,
         links,
         receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
-        bound_elsewhere=ownership.elsewhere if ownership is not None else None,
+        bound_elsewhere=ownership.bound_elsewhere if ownership is not None else None,
     )
     extras["operations"] = ops
     from .services.operations import connector_owners

@@ -27,10 +27,12 @@ async def test_takeover_after_the_ttl(database: Database) -> None:
     two = ConnectorOwnership(store, clock, "node-2", TTL)
     assert ({"a", "b"}, set()) == await one.sync(NAMES)
     assert one.owns_all()
+    await two.sync(NAMES)
+    assert two.elsewhere("a") and not two.bound_elsewhere("a")  # held, its binds not up yet
     await one.sync(NAMES, UP)  # the binds came up: reported at the next beat
     assert (set(), set()) == await two.sync(NAMES)
     assert not two.owns_all()
-    assert two.elsewhere("a") and two.elsewhere("b") and not one.elsewhere("a")
+    assert two.bound_elsewhere("a") and two.bound_elsewhere("b") and not one.elsewhere("a")
 
     clock.advance(TTL.total_seconds() - 0.001)  # node-1 stopped beating (SIGKILL)
     assert (set(), set()) == await two.sync(NAMES)

@@ -299,9 +299,9 @@ class Engine:
 
     def _routes_here(self, account_id: int, phone: str) -> bool:
         """The message's route, by priority, reaches a connector bound here before any that
-        is bound on another node. A message whose route is bound nowhere, or that has no
-        route, is anyone's: it is retried later as with one node (its ``due_at`` moves on, so
-        it never blocks the head of the queue for the others)."""
+        another live node holds. A message whose route's connectors nobody holds, or that has
+        no route, is anyone's: it is retried later as with one node (its ``due_at`` moves on,
+        so it never blocks the head of the queue for the others)."""
         own = self._ownership
         route = self._router.route_to(account_id, phone)
         if route is None or own is None:

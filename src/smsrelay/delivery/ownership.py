@@ -4,8 +4,8 @@ Each connector (all its binds together) runs on exactly one node: the holder of 
 ``connector_leases``. Every ``ttl / 4`` the node takes the free or expired leases of the
 connectors configured and renews its own, in one transaction that also reports its binds
 (``bound``, ``last_error``) and reads every lease: that snapshot says which connectors run on
-other nodes (for the claim filter: a node never claims messages whose route's first live
-connector is elsewhere).
+other nodes (for the claim filter: a node never claims messages whose route reaches a
+connector held by another node before one bound here).
 
 A node that cannot renew (database unreachable) stops a connector's binds one interval before
 its lease can run out, so a peer that takes the lease never binds beside it. On a clean
@@ -70,14 +70,14 @@ class ConnectorOwnership:
         return self._wanted <= self._owned
 
     def elsewhere(self, name: str) -> bool:
+        """``name`` is held by another live node (its messages are that node's to claim)."""
+        lease = self._view.get(name)
+        return lease is not None and lease.owner != self.node and lease.held(self._clock.now())
+
+    def bound_elsewhere(self, name: str) -> bool:
         """``name`` is held by another live node that had a bind up at its last beat."""
         lease = self._view.get(name)
-        return (
-            lease is not None
-            and lease.owner != self.node
-            and lease.bound > 0
-            and lease.held(self._clock.now())
-        )
+        return self.elsewhere(name) and lease is not None and lease.bound > 0
 
     def leases(self) -> list[ConnectorLease]:
         """The last view of every lease (for status)."""
