@@ -84,7 +84,6 @@ class RoutingSupervisor:
             self._binds = {name: list(b) for name, b in self._defaults.items()}
             self._keys = dict.fromkeys(self._defaults)
         self._tasks: list[asyncio.Task[None]] = []
-        self._beater: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
         self._lock = asyncio.Lock()
         self.reloads = 0
@@ -103,27 +102,28 @@ class RoutingSupervisor:
         await self.reload()
         self._tasks = [asyncio.create_task(self._poll(), name="routing-supervisor")]
         if self._ownership is not None:
-            self._beater = asyncio.create_task(self._beat(), name="connector-leases")
+            self._tasks.append(asyncio.create_task(self._beat(), name="connector-leases"))
 
     async def stop(self) -> None:
-        # the beat writes: asked to end and awaited (a task cancelled inside a SQLite write
-        # can leave its connection holding the write lock), cancelled only past the bound
+        """End the loops between two rounds: a reload and a beat write (the leases), and a
+        task cancelled inside a SQLite write can leave its connection holding the write
+        lock; cancelled only past the bound."""
         self._closing.set()
-        beater, self._beater = self._beater, None
-        if beater is not None:
-            _done, pending = await asyncio.wait([beater], timeout=30)
+        tasks, self._tasks = self._tasks, []
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=30)
             for task in pending:
                 task.cancel()
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in [*tasks, *([beater] if beater else [])]:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds``; False once the supervisor is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        return not self._closing.is_set()
 
     async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
+        while await self._pause(self.interval):
             try:
                 if await self._store.version() != self._version:
                     await self.reload()
@@ -132,11 +132,7 @@ class RoutingSupervisor:
 
     async def _beat(self) -> None:
         assert self._ownership is not None
-        while not self._closing.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), self._ownership.interval)
-            if self._closing.is_set():
-                return
+        while await self._pause(self._ownership.interval):
             try:
                 async with self._lock:
                     await self._reconcile(install=False)
