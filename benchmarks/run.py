@@ -347,7 +347,8 @@ async def main() -> int:
         "--scenario",
         type=lambda text: text.split(","),
         default=["all"],
-        help="all, or some of e2e, ingest, latency, parts3, binds2, sigkill, smpp, kannel "
+        help="all, or some of e2e, ingest, latency, parts3, binds2, sigkill, smpp, kannel, "
+        "nodes (PostgreSQL; never part of all) "
         "(comma-separated: e2e,kannel runs both in one run)",
     )
     ap.add_argument(
@@ -366,7 +367,7 @@ async def main() -> int:
     args = ap.parse_args()
     if args.workers is not None:  # every serve this run starts (start_server copies os.environ)
         os.environ["SMSRELAY_WORKERS"] = str(args.workers)
-    known = {"all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill", "kannel"}
+    known = {"all", "e2e", "ingest", "latency", "parts3", "binds2", "sigkill", "kannel", "nodes"}
     if not set(args.scenario) <= known:
         ap.error(f"unknown scenario: {', '.join(sorted(set(args.scenario) - known))}")
 
@@ -412,6 +413,13 @@ async def main() -> int:
             (base / "kannel").mkdir()
             results += await scenario_kannel(
                 base / "kannel", args.messages, args.concurrency, args.rounds, report
+            )
+        if "nodes" in args.scenario:  # PostgreSQL: only when asked for by name
+            from nodes import scenario_nodes  # issue 10: 1, 2, 4 nodes on one database
+
+            (base / "nodes").mkdir()
+            results += await scenario_nodes(
+                base / "nodes", args.messages, args.concurrency, report, sys.modules[__name__]
             )
         if want("smpp"):
             import smpp_customers  # issue 11: customers over SMPP, 1 and 4 binds

@@ -17,6 +17,7 @@ from .clock import Clock, SystemClock
 from .config import Settings, demo_account_path, mask_url, sqlite_path
 from .delivery.engine import Engine, EngineSettings
 from .delivery.limits import FlowControl
+from .delivery.ownership import ConnectorOwnership
 from .delivery.routing import Router
 from .delivery.smpp_connector import SmppConnector, SmppConnectorConfig
 from .delivery.wake import WakeSender
@@ -30,6 +31,7 @@ from .services.facade import Platform
 from .services.login_throttle import AttemptLimiter, LoginThrottle, ThrottleSettings
 from .services.metered import MeteredPlatform
 from .services.operations import LinkSource
+from .services.ownership import node_id
 from .services.platform import PlatformService
 from .services.ports import Handoff, Metrics, NullMetrics, StatusChange
 from .services.submit import SubmitService
@@ -42,6 +44,7 @@ from .store import (
     SqlMessageStore,
     migrate,
 )
+from .store.connector_leases import SqlConnectorLeases
 from .store.routing import SqlRoutingStore
 from .store.tariffs import SqlTariffStore
 
@@ -136,11 +139,14 @@ class Runtime:
     app: Any
     extras: dict[str, Any] = field(default_factory=dict)  # feature services, by name
     workers: list[Worker] = field(default_factory=list)  # feature background loops
+    # connectors owned by lease: the routing supervisor starts those this node holds
+    ownership: ConnectorOwnership | None = None
     _started: bool = field(default=False)
 
     async def start(self) -> None:
-        for c in self.connectors:
-            await c.start()
+        if self.ownership is None:
+            for c in self.connectors:
+                await c.start()
         if self.engine is not None:
             await self.engine.start()
         for w in self.workers:
@@ -155,6 +161,8 @@ class Runtime:
             await self.engine.stop()
         for c in self.connectors:
             await c.stop()
+        if self.ownership is not None:  # binds closed: a peer may take them over now
+            await self.ownership.release_all()
         if self.engine is not None and self._started:
             await self.engine.close_receipts()
         await self.submit.close()
@@ -196,10 +204,17 @@ async def build_runtime(
 
     engine: Engine | None = None
     connectors: list[SmppConnector] = []
+    ownership: ConnectorOwnership | None = None
     if settings.engine and not http_only:
         router = Router()
         flow = FlowControl(clock)
         routing_store = SqlRoutingStore(stores.db)
+        ownership = ConnectorOwnership(
+            SqlConnectorLeases(stores.db),
+            clock,
+            settings.node_id or node_id(),
+            ttl=timedelta(seconds=settings.connector_lease_seconds),
+        )
         engine = Engine(
             stores.queue,
             router,
@@ -213,6 +228,7 @@ async def build_runtime(
             flow=flow,
             charges=routing_store,
             metrics=metrics if settings.metrics else None,
+            ownership=ownership,
         )
         host = settings.smpp_host or settings.simulator_host
         port = settings.smpp_port or (simulator.port if simulator else 2776)
@@ -300,14 +316,21 @@ async def build_runtime(
     )
     routes += xml_data_routes(platform, extras["xml_data"], xml)
     # routing (G1): connectors and routes from the database, applied without restart
-    from .delivery.routing import RoutingSupervisor, smpp_factory
+    from .delivery.supervisor import RoutingSupervisor, smpp_factory, smpp_rebuild
     from .services.routing import RoutingAdmin
 
     extras["routing_admin"] = RoutingAdmin(SqlRoutingStore(stores.db), stores.accounts, clock)
     if engine is not None:
         extras["routing"] = RoutingSupervisor(
-            routing_store, router, flow, smpp_factory(engine, clock), connectors
+            routing_store,
+            router,
+            flow,
+            smpp_factory(engine, clock),
+            connectors,
+            ownership=ownership,
+            rebuild=smpp_rebuild(engine, clock),
         )
+        extras["ownership"] = ownership
         workers.append(extras["routing"])
     # GET dialect (/sendsms.php) and G5 registration (/ru/reg/registration.html)
     from .api.get_dialect import routes as get_routes
@@ -584,6 +607,7 @@ async def build_runtime(
         app=app,
         extras=extras,
         workers=workers,
+        ownership=ownership,
     )
 
 
@@ -641,13 +665,21 @@ def _wire_operations(
         )
         workers.append(extras["receipt_query"])
         source = links
+    ownership = extras.get("ownership")
     ops = OperationsService(
         SqlOperationsStore(stores.db),
         clock,
         source,
         receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
+        bound_elsewhere=ownership.bound_elsewhere if ownership is not None else None,
     )
     extras["operations"] = ops
+    from .services.operations import connector_owners
+    from .store.connector_leases import SqlConnectorLeases
+
+    ops.add_section("connector_owners", connector_owners(SqlConnectorLeases(stores.db), clock))
+    if ownership is not None:
+        ops.add_section("node", _node_section(ownership))
     if "customer_binds" in extras:  # the customer SMPP server's binds (_add_smpp_server)
         ops.add_section("customer_binds", extras["customer_binds"])
 
@@ -664,6 +696,13 @@ def _wire_operations(
         return metrics.render(gauges), CONTENT_TYPE
 
     return ops_routes(ops, render)
+
+
+def _node_section(ownership: ConnectorOwnership) -> Callable[[], Any]:
+    async def read() -> dict[str, Any]:
+        return {"id": ownership.node, "owns": sorted(ownership.owned)}
+
+    return read
 
 
 def _count_http(app: Any, metrics: Metrics) -> None:

@@ -60,6 +60,9 @@ class Settings:
     max_in_flight: int = 2000  # messages being submitted at once (all connectors)
     lease_seconds: float = 15.0  # renewed every third of it while a process lives
     poll_interval: float = 0.25
+    # several nodes on one database (docs/scaling.md): connectors are owned by lease
+    node_id: str = ""  # "" = host:pid:random
+    connector_lease_seconds: float = 10.0  # renewed every quarter of it; a crash frees it after
     # the built-in carrier simulator
     simulator: bool = True
     simulator_host: str = "127.0.0.1"
@@ -143,6 +146,11 @@ class Settings:
         _check(self.default_validity_hours > 0, "default_validity_hours", "must be positive")
         _check(self.claim_batch > 0, "claim_batch", "must be positive")
         _check(self.lease_seconds > 0, "lease_seconds", "must be positive")
+        _check(
+            0 < self.connector_lease_seconds <= 60,
+            "connector_lease_seconds",
+            "must be in (0, 60]",
+        )
         _check(self.smpp_window > 0, "smpp_window", "must be positive")
         _check(self.smpp_binds > 0, "smpp_binds", "must be positive")
         _check(

@@ -127,3 +127,10 @@ async def test_status_without_a_server_shows_the_database(platform: Platform) ->
     assert 1 == doc["queue"]["submitted"] + doc["queue"]["submitting"]
     text = await cli(db, "status", "--url", url, "--timeout", "1")
     assert "server: not reachable" in text and "webhook backlog: 0" in text
+    # the connector's owner node and lease expiry, from the database (docs/scaling.md)
+    ownership = platform.runtime.ownership
+    assert ownership is not None
+    [owner] = doc["connector_owners"]
+    assert ("simulator", ownership.node) == (owner["connector"], owner["owner"])
+    assert owner["expires_at"] and owner["acquired_at"]
+    assert f"simulator        {ownership.node}" in text

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from e2e.conftest import Platform, start_platform
-from smsrelay.delivery.routing import RoutingSupervisor
+from smsrelay.delivery.supervisor import RoutingSupervisor
 from smsrelay.domain.accounts import Lang
 from smsrelay.domain.money import Money
 from smsrelay.domain.status import MessageStatus

@@ -4,7 +4,7 @@ grant stays ``queued`` for the ordinary claim. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,6 +30,10 @@ class Slots:
     taken: list[OutboundMessage] = field(default_factory=list)
     queued: int = 0
     released: int = 0
+    only: Callable[[int, str], bool] | None = None  # several nodes: this one's messages
+
+    def routes_here(self) -> Callable[[int, str], bool] | None:
+        return self.only
 
     def reserve(self, wanted: int) -> int:
         granted = min(wanted, self.room - self.reserved)
@@ -122,3 +126,40 @@ async def test_a_failed_transaction_gives_the_slots_back(kit: Kit) -> None:
             [AcceptRequest(account.id, [message(account.id)])], NOW, slots
         )
     assert ([], 0, 1) == (slots.taken, slots.reserved, slots.released)
+
+
+async def test_only_messages_routed_here_are_handed_over(kit: Kit) -> None:
+    """Several nodes: the hand-off takes only the messages routed to a connector this node
+    runs; the others stay ``queued`` for the node that runs theirs."""
+    account = await kit.account("alice", "100")
+    slots = Slots(room=10, only=lambda _account, phone: phone.startswith("7900"))
+    [results] = await kit.messages.accept_batch(
+        [
+            AcceptRequest(
+                account.id,
+                [message(account.id, "79000000001"), message(account.id, "79110000002")],
+            )
+        ],
+        NOW,
+        slots,
+    )
+    here, other = (r.id_sms for r in results if isinstance(r, Accepted))
+    assert [here] == [m.id for m in slots.taken]
+    assert 1 == slots.queued
+    async with kit.db.read() as conn:
+        rows = dict((await conn.execute(text("SELECT id, status FROM messages"))).all())
+    assert {here: "submitting", other: "queued"} == rows
+
+
+async def test_a_claim_with_a_route_filter_leaves_other_nodes_messages(kit: Kit) -> None:
+    """``claim(only=...)`` claims only the due rows it accepts, also behind others (within its
+    bounded window of due rows: at least 200)."""
+    account = await kit.account("alice", "1000")
+    phones = [f"7911000{n:04d}" for n in range(150)] + ["79000000001"]
+    await kit.messages.accept_batch(
+        [AcceptRequest(account.id, [message(account.id, p) for p in phones])], NOW
+    )
+    claimed = await kit.queue.claim(NOW, 10, LEASE, only=lambda _a, p: p.startswith("7900"))
+    assert ["79000000001"] == [m.phone for m in claimed]
+    again = await kit.queue.claim(NOW, 400, LEASE, only=lambda _a, p: p.startswith("7911"))
+    assert 150 == len(again)

@@ -43,16 +43,29 @@ def _fetch(url: str, timeout: float) -> dict[str, Any] | None:
 
 
 async def _from_database(settings: Settings) -> dict[str, Any]:
-    from ..services.operations import OperationsService
+    from ..services.operations import OperationsService, connector_owners
+    from ..store.connector_leases import SqlConnectorLeases
     from ..store.operations import SqlOperationsStore
 
     stores = await open_stores(settings, run_migrations=False)
+    clock = SystemClock()
     try:
         ops = OperationsService(
             SqlOperationsStore(stores.db),
-            SystemClock(),
+            clock,
             receipt_overdue_after=timedelta(seconds=settings.receipt_query_after),
         )
+        owners = connector_owners(SqlConnectorLeases(stores.db), clock)
+
+        async def read_owners() -> Any:  # None when the schema is behind (`ready` says why)
+            from sqlalchemy.exc import SQLAlchemyError
+
+            try:
+                return await owners()
+            except SQLAlchemyError:
+                return None
+
+        ops.add_section("connector_owners", read_owners)
         data = await ops.status()
         if settings.smpp_server:
             data["customer_binds"] = await _stored_binds(stores.db)
@@ -110,6 +123,20 @@ def format_status(data: dict[str, Any]) -> str:
                 )
         if not connectors:
             lines.append("(no carrier connector in this process)")
+    node = data.get("node")
+    if node is not None:
+        lines.append(f"node: {node.get('id')}")
+    owners = data.get("connector_owners")
+    if owners:
+        lines.append("")
+        lines.append(
+            f"{'connector':<16} {'owner node':<36} {'lease until':<26} {'bound':>5}  last error"
+        )
+        for o in owners:
+            lines.append(
+                f"{o['connector']:<16} {o['owner'] or '(free)':<36} {o['expires_at']:<26} "
+                f"{o['bound']:>5}  {o['last_error'] or '-'}"
+            )
     lines.append("")
     queue = data.get("queue") or {}
     lines.append("queue: " + ", ".join(f"{k} {v}" for k, v in queue.items()))

@@ -42,6 +42,7 @@ from ..services.routing import Reprice, RouteCharges, RouteSpec, TextEncoding
 from .engine_settings import EngineSettings
 from .leases import LeaseKeeper
 from .limits import ConcatRefs, FlowControl
+from .ownership import ConnectorOwnership
 from .ports import Connector, InboundSms, OutboundPart, Receipt, SubmitOutcome, SubmitStatus
 from .receipt_writer import ReceiptWriter, wait_event
 from .routing import Failover, Router, UndelivWatch
@@ -71,8 +72,10 @@ class Engine:
         flow: FlowControl | None = None,
         charges: RouteCharges | None = None,
         metrics: Metrics | None = None,
+        ownership: ConnectorOwnership | None = None,
     ) -> None:
         self._queue = queue
+        self._ownership = ownership
         self._metrics: Metrics = metrics or NullMetrics()
         # (connector, carrier id) -> monotonic time of the submit: submit -> receipt seconds
         self._sent_at: OrderedDict[tuple[str, str], float] | None = (
@@ -253,6 +256,8 @@ class Engine:
             if self._route_states.change("*", "ok" if ready else "no bound connector"):
                 if ready:
                     log.info("delivery_resumed", reason="a connector is bound")
+                elif self._ownership is not None and not self._ownership.owned:
+                    log.info("delivery_waiting", reason="no connector held by this node")
                 else:
                     log.warning("delivery_waiting", reason="no bound connector")
             if room <= 0 or not ready:
@@ -264,7 +269,9 @@ class Engine:
             self._reserved += wanted  # the accepting transactions must not grant these slots
             batch: list[OutboundMessage] | None = None
             try:
-                claimed = await self._queue.claim(self._clock.now(), wanted, s.lease, Channel.SMS)
+                claimed = await self._queue.claim(
+                    self._clock.now(), wanted, s.lease, Channel.SMS, only=self.routes_here()
+                )
                 self._emit(claimed.refused)  # stopped by the compliance check: cancelled
                 batch = claimed
             except Exception:
@@ -279,6 +286,32 @@ class Engine:
                 self._spawn(self._deliver(message))
             if len(batch) < s.claim_batch // 4:
                 await asyncio.sleep(s.write_linger)  # a trickle: let more become due per claim
+
+    # --- which messages this node delivers (several nodes, docs/scaling.md) ----------------
+
+    def routes_here(self) -> Callable[[int, str], bool] | None:
+        """The claim filter: ``None`` (claim anything due) while this node holds every
+        configured connector (always with one node); else a test of (account id, phone)."""
+        own = self._ownership
+        if own is None or own.owns_all():
+            return None
+        return self._routes_here
+
+    def _routes_here(self, account_id: int, phone: str) -> bool:
+        """The message's route, by priority, reaches a connector bound here before any that
+        another live node holds. A message whose route's connectors nobody holds, or that has
+        no route, is anyone's: it is retried later as with one node (its ``due_at`` moves on,
+        so it never blocks the head of the queue for the others)."""
+        own = self._ownership
+        route = self._router.route_to(account_id, phone)
+        if route is None or own is None:
+            return True
+        for name in route.connectors:
+            if self._router.ready(name):
+                return True
+            if own.elsewhere(name):
+                return False
+        return True
 
     # --- claimed at acceptance (the services.ports.Handoff port) ----------------------------
 

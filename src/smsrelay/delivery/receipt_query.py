@@ -68,6 +68,8 @@ class ReceiptQuerier:
     async def run_once(self) -> list[QueryOutcome]:
         """One round: ask about the oldest overdue parts; returns what was learned."""
         allowed = self._default_allowed | await self._store.allowed_connectors()
+        # only connectors bound here (several nodes: the owner of the others asks for them)
+        allowed = frozenset(name for name in allowed if self._router.ready(name))
         if not allowed:
             return []
         now = self._clock.now()

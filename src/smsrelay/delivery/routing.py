@@ -1,5 +1,5 @@
-"""Choosing connectors for a message, and keeping the running connectors in step with the
-configuration stored in the database.
+"""Choosing connectors for a message (``supervisor`` keeps the running connectors in step
+with the configuration stored in the database).
 
 Routes are data (:class:`~smsrelay.services.routing.RouteSpec`). For a message the router
 looks, in this order, for a route of the message's account and its mobile operator, of the
@@ -12,40 +12,29 @@ destination, in the order they were added.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 import structlog
 
-from ..clock import Clock
 from ..domain.messages import OutboundMessage
-from ..services.routing import ConnectorSpec, RoutePrice, RouteSpec, RoutingConfig, TextEncoding
-from .limits import FlowControl
-from .ports import Connector, InboundSms, Receipt
-from .smpp_config import BindMode, SmppConnectorConfig
-from .smpp_connector import SmppConnector
-from .smpp_submit import ConcatMode
+from ..services.routing import ConnectorSpec, RoutePrice, RouteSpec, TextEncoding
+from .ports import Connector, Receipt
 
 __all__ = [
-    "ConnectorFactory",
     "Router",
-    "RoutingSupervisor",
     "UndelivWatch",
     "numbering_operator",
-    "smpp_factory",
 ]
 
 log = structlog.get_logger("smsrelay.routing")
 
 T = TypeVar("T")
 OperatorLookup = Callable[[str], str]
-ConnectorFactory = Callable[[ConnectorSpec], list[Connector]]
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -161,21 +150,29 @@ class Router:
         return any(c.ready for binds in self._binds.values() for c in binds)
 
     def route(self, message: OutboundMessage) -> RouteSpec | None:
-        operator = self._operator_of(message.phone) if self._operators else ""
+        return self.route_to(message.account_id, message.phone)
+
+    def route_to(self, account_id: int, phone: str) -> RouteSpec | None:
+        """The route of a message of ``account_id`` to ``phone`` (see the module docstring)."""
+        operator = self._operator_of(phone) if self._operators else ""
         keys: list[tuple[int | None, str]] = []
         if operator:
-            keys.append((message.account_id, operator))
-        keys.append((message.account_id, ""))
+            keys.append((account_id, operator))
+        keys.append((account_id, ""))
         if operator:
             keys.append((None, operator))
         keys.append((None, ""))
         for key in keys:
             table = self._tables.get(key)
             if table is not None:
-                hit = table.match(message.phone)
+                hit = table.match(phone)
                 if hit is not None:
                     return hit
         return None
+
+    def ready(self, name: str) -> bool:
+        """Connector ``name`` has a ready bind in this process."""
+        return any(c.ready for c in self._binds.get(name, ()))
 
     def bind(self, name: str) -> Connector | None:
         """A ready bind of connector ``name`` (round-robin), or ``None``."""
@@ -206,146 +203,6 @@ class Router:
     def encoding(self, connector: str) -> TextEncoding:
         spec = self._specs.get(connector)
         return TextEncoding.GSM7 if spec is None else spec.encoding
-
-
-class _ConfigSource(Protocol):
-    """What the supervisor needs from the store (a part of ``services.routing.RoutingStore``)."""
-
-    async def version(self) -> str: ...
-    async def load(self) -> RoutingConfig: ...
-
-
-class RoutingSupervisor:
-    """A worker: polls the configuration version and, when it moved, starts the connectors
-    that are new or changed, points the router at the new set, then stops the old ones (their
-    parts in flight finish first: :meth:`Connector.stop` drains). With no connector configured
-    the router keeps the default connectors it was built with."""
-
-    def __init__(
-        self,
-        store: _ConfigSource,
-        router: Router,
-        flow: FlowControl,
-        factory: ConnectorFactory,
-        running: list[Any],  # the runtime's connector list (of SmppConnector)
-        *,
-        interval: float = 1.0,
-    ) -> None:
-        self._store = store
-        self._router = router
-        self._flow = flow
-        self._factory = factory
-        self._running = running  # the runtime's list: it stops them all at shutdown
-        self._defaults: dict[str, list[Connector]] = {}
-        for c in router.connectors:
-            self._defaults.setdefault(c.name, []).append(c)
-        self.interval = interval  # seconds between two looks at the configuration version
-        self.applied = asyncio.Event()  # set after each configuration change was applied
-        self._version: str | None = None
-        self._specs: dict[str, ConnectorSpec] = {}
-        self._binds: dict[str, list[Connector]] = {}
-        self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-        self.reloads = 0
-
-    @property
-    def flow(self) -> FlowControl:
-        return self._flow
-
-    @property
-    def version(self) -> str | None:
-        """The configuration version in force (None before the first load)."""
-        return self._version
-
-    async def start(self) -> None:
-        await self.reload()
-        self._task = asyncio.create_task(self._poll(), name="routing-supervisor")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                if await self._store.version() != self._version:
-                    await self.reload()
-            except Exception:
-                log.exception("routing_reload_failed")
-
-    async def reload(self) -> bool:
-        """Apply the stored configuration now; False when its version did not change."""
-        async with self._lock:
-            config = await self._store.load()
-            if config.version == self._version:
-                return False
-            await self._apply(config)
-            self._version = config.version
-            self.reloads += 1
-            self.applied.set()
-            return True
-
-    async def _apply(self, config: RoutingConfig) -> None:
-        wanted = {s.name: s for s in config.connectors}
-        retired: list[Connector] = []
-        for name in list(self._binds):
-            if wanted.get(name) != self._specs.get(name):
-                retired.extend(self._binds.pop(name))
-                del self._specs[name]
-        for name, spec in wanted.items():
-            if name not in self._binds:
-                binds = self._factory(spec)
-                for c in binds:
-                    await c.start()
-                    self._running.append(c)
-                self._binds[name], self._specs[name] = binds, spec
-        active = self._binds if wanted else self._defaults
-        self._router.install(active, self._specs.values(), config.routes, config.prices)
-        self._flow.configure(((s.name, s.throughput) for s in wanted.values()), config.limits)
-        log.info("routing_applied", version=config.version, connectors=sorted(active))
-        for c in retired:
-            await c.stop()
-            self._running.remove(c)
-
-
-class _Sinks(Protocol):
-    def on_receipt(self, receipt: Receipt) -> None: ...
-    def on_inbound_sms(self, message: InboundSms) -> None: ...
-
-
-def smpp_factory(sinks: _Sinks, clock: Clock, link_wait: float = 1.0) -> ConnectorFactory:
-    """Builds a connector's SMPP binds. Throughput is enforced by the engine's
-    :class:`FlowControl` across all binds of a connector, so the binds get no pacer. A part
-    waits at most ``link_wait`` seconds for a link that went down: then it answers RETRY and
-    the engine fails over to the route's next connector."""
-
-    def build(spec: ConnectorSpec) -> list[Connector]:
-        config = SmppConnectorConfig(
-            name=spec.name,
-            host=spec.host,
-            port=spec.port,
-            system_id=spec.system_id,
-            password=spec.password,
-            system_type=spec.system_type,
-            bind=BindMode(spec.bind.value),
-            window=spec.window,
-            concat=ConcatMode(spec.concat.value),
-            source_ton=spec.source_ton,
-            source_npi=spec.source_npi,
-            dest_ton=spec.dest_ton,
-            dest_npi=spec.dest_npi,
-            link_wait=link_wait,
-        )
-        return [
-            SmppConnector(config, sinks.on_receipt, sinks.on_inbound_sms, clock)
-            for _ in range(spec.binds)
-        ]
-
-    return build
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ..clock import Clock
+from .ownership import ConnectorLeaseStore
 from .ports import BindStatus
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "OperationsService",
     "OperationsStore",
     "Readiness",
+    "connector_owners",
 ]
 
 
@@ -85,8 +87,11 @@ class OperationsService:
         links: LinkSource | None = None,
         *,
         receipt_overdue_after: timedelta = timedelta(hours=1),
+        bound_elsewhere: Callable[[str], bool] | None = None,
     ) -> None:
         self._store = store
+        # several nodes: a connector bound on another node counts as bound (docs/scaling.md)
+        self._elsewhere = bound_elsewhere
         self._clock = clock
         self._links = links
         self._overdue_after = receipt_overdue_after
@@ -117,7 +122,9 @@ class OperationsService:
             for b in self._links.binds():
                 bound[b.connector] = bound.get(b.connector, False) or b.bound
             for name in sorted(self._links.routed()):
-                ok = bound.get(name, False)
+                ok = bound.get(name, False) or (
+                    self._elsewhere is not None and self._elsewhere(name)
+                )
                 checks[f"connector:{name}"] = ok
                 if not ok:
                     reasons.append(f"connector {name} has no bound bind")
@@ -179,6 +186,28 @@ def _bind_json(b: BindStatus) -> dict[str, Any]:
         "receipts": b.receipts,
         "last_error": b.last_error,
     }
+
+
+def connector_owners(store: ConnectorLeaseStore, clock: Clock) -> Section:
+    """The ``connector_owners`` status section: which node runs each connector's binds, until
+    when its lease holds, and what that node last reported of its binds."""
+
+    async def read() -> list[dict[str, Any]]:
+        now = clock.now()
+        return [
+            {
+                "connector": lease.connector,
+                "owner": lease.owner if lease.held(now) else None,
+                "expires_at": _iso(lease.expires_at),
+                "acquired_at": _iso(lease.acquired_at) if lease.acquired_at else None,
+                "heartbeat_at": _iso(lease.heartbeat_at) if lease.heartbeat_at else None,
+                "bound": lease.bound if lease.held(now) else 0,
+                "last_error": lease.last_error,
+            }
+            for lease in await store.leases()
+        ]
+
+    return read
 
 
 def _iso(at: datetime) -> str:

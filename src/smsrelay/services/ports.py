@@ -6,7 +6,7 @@ depends on time takes ``now`` (UTC, aware) so callers own the clock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -142,6 +142,11 @@ class Handoff(Protocol):
 
     def reserve(self, wanted: int) -> int: ...
 
+    def routes_here(self) -> Callable[[int, str], bool] | None:
+        """Which due messages (account id, phone) this engine may take: ``None`` for all;
+        with several nodes, only those routed to a connector this node runs."""
+        ...
+
     def take(self, messages: Sequence[OutboundMessage], granted: int, queued: int) -> None: ...
 
     def release(self, granted: int) -> None: ...
@@ -246,9 +251,18 @@ class ReceiptsApplied:
 
 class DeliveryQueue(Protocol):
     async def claim(
-        self, now: datetime, limit: int, lease: timedelta, channel: Channel = Channel.SMS
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        channel: Channel = Channel.SMS,
+        *,
+        only: Callable[[int, str], bool] | None = None,
     ) -> Claimed:
         """Claim due work by STATE, never by an id watermark.
+
+        ``only`` (several nodes): claim only the due rows whose (account id, phone) it accepts;
+        the others are left as they are for the node that runs their connector.
 
         Due = ``queued`` with ``due_at <= now``, or ``submitting`` whose lease ran out (a crashed
         worker's). Claimed rows become ``submitting`` with ``lease_until = now + lease`` and

@@ -423,12 +423,18 @@ class SqlMessageStore:
     ) -> list[tuple[list[Any], datetime]]:
         """Mark as many due SMS rows as ``handoff`` grants the way a claim would; return them
         (the row lists themselves: ``_insert`` fills in their ids) with their validity."""
-        granted = handoff.reserve(len(plan.due_now))
+        due = plan.due_now
+        here = handoff.routes_here()  # several nodes: only messages routed to this one's
+        if here is not None:
+            due = [d for d in due if here(plan.rows[d[0]][_ACCOUNT], plan.rows[d[0]][_PHONE])]
+            if not due:
+                return []
+        granted = handoff.reserve(len(due))
         if granted <= 0:
             return []
         lease_until = self._timestamps(now + handoff.lease)
         taken = []
-        for index, valid_until in plan.due_now[:granted]:
+        for index, valid_until in due[:granted]:
             row = plan.rows[index]
             row[_STATUS], row[_LEASE], row[_ATTEMPTS] = _SUBMITTING, lease_until, 1
             taken.append((row, valid_until))

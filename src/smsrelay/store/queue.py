@@ -13,11 +13,11 @@ arrives late (the message moved on meanwhile) never moves a message backwards.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.compliance import DeliveryRefusal
@@ -48,6 +48,12 @@ from .schema import message_parts, messages
 __all__ = ["SqlDeliveryQueue"]
 
 _Row = Row[*tuple[Any, ...]]
+
+# a claim with a route filter reads this many due rows per row wanted (bounded both ways):
+# rows routed to other nodes at the head of the queue are drained by those nodes meanwhile
+_SCAN_FACTOR = 4
+_SCAN_MIN = 200
+_SCAN_MAX = 5000
 
 S = MessageStatus
 
@@ -123,12 +129,20 @@ class SqlDeliveryQueue:
     # --- claiming ------------------------------------------------------------------------------
 
     async def claim(
-        self, now: datetime, limit: int, lease: timedelta, channel: Channel = Channel.SMS
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        channel: Channel = Channel.SMS,
+        *,
+        only: Callable[[int, str], bool] | None = None,
     ) -> Claimed:
         """Due work of ``channel`` -> ``submitting``, ordered by (due_at, id).
 
         Abandoned leases (a crashed worker's ``submitting`` rows) come first, then ``queued``
         rows whose ``due_at`` has come. A message past its validity is left to :meth:`expire`.
+        With ``only`` (several nodes own different connectors) a bounded window of due rows
+        is read first (locked on PostgreSQL) and only those ``only`` accepts are claimed.
         The claiming statement also reads each row's compliance facts (``store.compliance``);
         a message failing them is cancelled and refunded here and reported in ``refused``.
         """
@@ -158,9 +172,15 @@ class SqlDeliveryQueue:
                 )
                 if self._pg:
                     pick = pick.with_for_update(skip_locked=True)
+                chosen: ColumnElement[bool] = messages.c.id.in_(pick.scalar_subquery())
+                if only is not None:
+                    ids = await self._pick_routed(conn, condition, channel, now, room, only)
+                    if not ids:
+                        continue
+                    chosen = self._db.one_of(messages.c.id, ids)
                 stmt = (
                     update(messages)
-                    .where(messages.c.id.in_(pick.scalar_subquery()))
+                    .where(chosen)
                     .values(
                         status=S.SUBMITTING.value,
                         lease_until=now + lease,
@@ -176,6 +196,28 @@ class SqlDeliveryQueue:
             claimed = [r for r in claimed if int(r.id) not in gone]
         claimed.sort(key=lambda r: (r.due_at, r.id))
         return Claimed([_outbound(r) for r in claimed], changes)
+
+    async def _pick_routed(
+        self,
+        conn: AsyncConnection,
+        condition: Any,
+        channel: Channel,
+        now: datetime,
+        room: int,
+        only: Callable[[int, str], bool],
+    ) -> list[int]:
+        """Up to ``room`` ids of due rows that ``only`` accepts, among the next
+        ``room * _SCAN_FACTOR`` due rows (rows routed to other nodes are left alone)."""
+        scan = (
+            select(messages.c.id, messages.c.account_id, messages.c.phone)
+            .where(condition, messages.c.channel == channel.value, messages.c.valid_until > now)
+            .order_by(messages.c.due_at, messages.c.id)
+            .limit(min(max(room * _SCAN_FACTOR, _SCAN_MIN), _SCAN_MAX))
+        )
+        if self._pg:
+            scan = scan.with_for_update(skip_locked=True)
+        rows = (await conn.execute(scan)).all()
+        return [int(r.id) for r in rows if only(int(r.account_id), r.phone)][:room]
 
     async def release_scheduled(self, now: datetime, limit: int) -> Released:
         """``scheduled`` whose time has come -> ``queued``; returns how many. Those failing the

@@ -240,4 +240,5 @@ from . import (  # noqa: E402,F401,I001
     schema_incoming_hooks,
     schema_smpp_server,
     schema_web_prefs,
+    schema_connector_leases,
 )
