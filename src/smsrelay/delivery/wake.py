@@ -129,6 +129,9 @@ class WakeSender:
     def reserve(self, wanted: int) -> int:
         return 0
 
+    def routes_here(self) -> Callable[[int, str], bool] | None:
+        return None  # grants nothing, so filters nothing
+
     def take(self, messages: Sequence[OutboundMessage], granted: int, queued: int) -> None:
         if queued:
             self.wake()
