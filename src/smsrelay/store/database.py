@@ -8,7 +8,10 @@ User-facing URLs are accepted as written in a config file and mapped to the asyn
 SQLite allows one writer at a time. Inside the process every write transaction takes an
 ``asyncio.Lock`` and starts with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so a
 transaction never fails half-way with "database is locked"); other processes wait on
-``busy_timeout``. Reads run concurrently on other pooled connections (WAL).
+``busy_timeout``. Reads run concurrently on other pooled connections (WAL). The hot write
+transactions run as plain ``sqlite3`` code in one writer thread under the same lock
+(:meth:`Database.write_unit`, ``store.sqlite_writer``): one thread hand-off per step instead
+of several per statement.
 
 PostgreSQL uses a pool whose sessions run with ``plan_cache_mode=force_custom_plan``: the
 claim query's best plan depends on the bound ``now``, and a generic cached plan would scan.
@@ -48,6 +51,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ..config import mask_url
 from .migration_history import collapse_branch_heads
+from .sqlite_writer import SqliteWriter, WriteUnit
 
 __all__ = ["Database", "DatabaseUnavailable", "alembic_config", "migrate", "migrate_sync"]
 
@@ -86,11 +90,14 @@ class Database:
     Use :meth:`write` for every transaction that changes rows and :meth:`read` for queries.
     """
 
-    def __init__(self, engine: AsyncEngine, dialect: Dialect) -> None:
+    def __init__(
+        self, engine: AsyncEngine, dialect: Dialect, sqlite_writer: SqliteWriter | None = None
+    ) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**{_WRITE_OPTION: True})
         self._dialect: Dialect = dialect
         self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
+        self._sqlite_writer = sqlite_writer
 
     @classmethod
     async def open(
@@ -104,6 +111,7 @@ class Database:
     ) -> Database:
         """Open (and check) a database; the SQLite file's directory is created if missing."""
         async_url, dialect = _async_url(url)
+        writer: SqliteWriter | None = None
         if dialect == "sqlite":
             sync_mode = sqlite_synchronous.upper()
             if sync_mode not in _SYNCHRONOUS:
@@ -122,6 +130,7 @@ class Database:
                 async_url, echo=echo, pool_size=pool_size, hide_parameters=True
             )
             _configure_sqlite(engine, sync_mode, sqlite_busy_timeout_ms)
+            writer = SqliteWriter(async_url.database, sync_mode, sqlite_busy_timeout_ms)
         else:
             engine = create_async_engine(
                 async_url,
@@ -131,12 +140,12 @@ class Database:
                 max_overflow=pool_size,
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
             )
-        db = cls(engine, dialect)
+        db = cls(engine, dialect, writer)
         try:
             async with db.read() as conn:
                 await conn.execute(text("SELECT 1"))
         except (DBAPIError, OSError) as exc:
-            await engine.dispose()
+            await db.close()
             shown = async_url.render_as_string(hide_password=True)
             raise DatabaseUnavailable(f"cannot open database {shown}: {exc}") from exc
         return db
@@ -174,6 +183,24 @@ class Database:
         async with self._write_lock, self._writer.begin() as conn:
             yield conn
 
+    @property
+    def has_write_units(self) -> bool:
+        """Whether :meth:`write_unit` is available (SQLite)."""
+        return self._sqlite_writer is not None
+
+    @asynccontextmanager
+    async def write_unit(self) -> AsyncIterator[WriteUnit]:
+        """SQLite only: one write transaction as plain ``sqlite3`` steps in the writer thread
+        (``store.sqlite_writer``), under the same write lock as :meth:`write`."""
+        if self._sqlite_writer is None or self._write_lock is None:
+            raise RuntimeError("write units are for SQLite")
+        await self._write_lock.acquire()
+        unit = WriteUnit(self._sqlite_writer, self._write_lock.release)
+        try:
+            yield unit
+        finally:
+            unit.end()
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """One read-only transaction (a consistent snapshot on both databases)."""
@@ -190,6 +217,8 @@ class Database:
             await conn.run_sync(_upgrade_head)
 
     async def close(self) -> None:
+        if self._sqlite_writer is not None:
+            await self._sqlite_writer.close()
         await self._engine.dispose()
 
 
