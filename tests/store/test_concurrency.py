@@ -7,16 +7,16 @@ their transactions really interleave on the server; on SQLite they queue for the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from smsrelay.domain.acceptance import AcceptanceContext
 from smsrelay.domain.money import Money
 from smsrelay.services.ports import Accepted, AcceptRequest
 from smsrelay.store import Database, SqlDeliveryQueue, SqlMessageStore
+from smsrelay.store.accept_sqlite import AcceptLoad
 
 from .conftest import LEASE, NOW, Kit, message
 
@@ -77,10 +77,8 @@ class _StaleFirstRead(SqlMessageStore):
 
     stale = True
 
-    async def _load(
-        self, conn: AsyncConnection, requests: Sequence[AcceptRequest]
-    ) -> tuple[dict[int, AcceptanceContext], dict[Any, Any]]:
-        contexts, earlier = await super()._load(conn, requests)
+    def _contexts(self, loaded: AcceptLoad) -> tuple[dict[int, AcceptanceContext], dict[Any, Any]]:
+        contexts, earlier = super()._contexts(loaded)
         if self.stale:
             self.stale = False
             return {

@@ -13,7 +13,10 @@ sidecar file (``<database>.writer``) before ``BEGIN IMMEDIATE``: the kernel hand
 over the moment it is released, where SQLite's own busy handler polls with sleeps of up to
 100 ms and lets a busy writer starve the others. ``busy_timeout`` stays as the net (a writer
 that does not take the sidecar lock). Reads run concurrently on other pooled connections
-(WAL).
+(WAL). The hot write
+transactions run as plain ``sqlite3`` code in one writer thread under the same locks
+(:meth:`Database.write_unit`, ``store.sqlite_writer``): one thread hand-off per step instead
+of several per statement.
 
 PostgreSQL uses a pool whose sessions run with ``plan_cache_mode=force_custom_plan``: the
 claim query's best plan depends on the bound ``now``, and a generic cached plan would scan.
@@ -56,6 +59,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ..config import mask_url
 from .migration_history import collapse_branch_heads
+from .sqlite_writer import SqliteWriter, WriteUnit
 
 __all__ = ["Database", "DatabaseUnavailable", "alembic_config", "migrate", "migrate_sync"]
 
@@ -95,7 +99,11 @@ class Database:
     """
 
     def __init__(
-        self, engine: AsyncEngine, dialect: Dialect, writer_lock: Path | None = None
+        self,
+        engine: AsyncEngine,
+        dialect: Dialect,
+        writer_lock: Path | None = None,
+        sqlite_writer: SqliteWriter | None = None,
     ) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**{_WRITE_OPTION: True})
@@ -103,6 +111,7 @@ class Database:
         self._write_lock = asyncio.Lock() if dialect == "sqlite" else None
         self._writer_lock_path = writer_lock
         self._writer_fd: int | None = None
+        self._sqlite_writer = sqlite_writer
 
     @classmethod
     async def open(
@@ -116,6 +125,7 @@ class Database:
     ) -> Database:
         """Open (and check) a database; the SQLite file's directory is created if missing."""
         async_url, dialect = _async_url(url)
+        writer: SqliteWriter | None = None
         if dialect == "sqlite":
             sync_mode = sqlite_synchronous.upper()
             if sync_mode not in _SYNCHRONOUS:
@@ -135,8 +145,10 @@ class Database:
             )
             _configure_sqlite(engine, sync_mode, sqlite_busy_timeout_ms)
             writer_lock: Path | None = Path(async_url.database + ".writer")
+            writer = SqliteWriter(async_url.database, sync_mode, sqlite_busy_timeout_ms)
         else:
             writer_lock = None
+            writer = None
             engine = create_async_engine(
                 async_url,
                 echo=echo,
@@ -145,12 +157,12 @@ class Database:
                 max_overflow=pool_size,
                 connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
             )
-        db = cls(engine, dialect, writer_lock)
+        db = cls(engine, dialect, writer_lock, writer)
         try:
             async with db.read() as conn:
                 await conn.execute(text("SELECT 1"))
         except (DBAPIError, OSError) as exc:
-            await engine.dispose()
+            await db.close()
             shown = async_url.render_as_string(hide_password=True)
             raise DatabaseUnavailable(f"cannot open database {shown}: {exc}") from exc
         return db
@@ -219,6 +231,35 @@ class Database:
         if self._writer_fd is not None:
             fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
 
+    @property
+    def has_write_units(self) -> bool:
+        """Whether :meth:`write_unit` is available (SQLite)."""
+        return self._sqlite_writer is not None
+
+    @asynccontextmanager
+    async def write_unit(self) -> AsyncIterator[WriteUnit]:
+        """SQLite only: one write transaction as plain ``sqlite3`` steps in the writer thread
+        (``store.sqlite_writer``), under the same write lock as :meth:`write`."""
+        if self._sqlite_writer is None or self._write_lock is None:
+            raise RuntimeError("write units are for SQLite")
+        lock = self._write_lock
+        await lock.acquire()
+        try:
+            await self._lock_writer()
+        except BaseException:
+            lock.release()
+            raise
+
+        def release() -> None:
+            self._unlock_writer()
+            lock.release()
+
+        unit = WriteUnit(self._sqlite_writer, release)
+        try:
+            yield unit
+        finally:
+            unit.end()
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """One read-only transaction (a consistent snapshot on both databases)."""
@@ -235,6 +276,8 @@ class Database:
             await conn.run_sync(_upgrade_head)
 
     async def close(self) -> None:
+        if self._sqlite_writer is not None:
+            await self._sqlite_writer.close()
         await self._engine.dispose()
         if self._writer_fd is not None:
             with contextlib.suppress(OSError):

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -58,6 +58,14 @@ from ..services.ports import (
     Handoff,
     MessageView,
     Refused,
+)
+from .accept_sqlite import (
+    LAST_ID,
+    AcceptLoad,
+    MoneyRows,
+    StalePrices,
+    load_sqlite,
+    write_sqlite,
 )
 from .accounts import PRICES_VERSION, PriceCache
 from .database import Database
@@ -147,23 +155,12 @@ _PHONE, _SENDER, _TEXT, _KIND, _STATUS, _LEASE, _ATTEMPTS, _EXTRA = (
     for n in ("phone", "sender", "text", "kind", "status", "lease_until", "attempts", "extra")
 )
 
-# AUTOINCREMENT: the next id is above every id ever used, even if that row was deleted since.
-_SQLITE_LAST_ID = (
-    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),"
-    " coalesce((SELECT max(id) FROM messages), 0))"
-)
 _PG_NEXT_IDS = (
     "SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, :n)"
 )
 _VALUES: dict[Any, str] = {e: e.value for e in (*Channel, *MessageKind)}
 _QUEUED, _SCHEDULED = MessageStatus.QUEUED.value, MessageStatus.SCHEDULED.value
 _SUBMITTING = MessageStatus.SUBMITTING.value
-
-_DEBIT = (
-    update(accounts)
-    .where(accounts.c.id == bindparam("b_account"))
-    .values(balance_micros=accounts.c.balance_micros - bindparam("b_amount"))
-)
 
 
 class SqlMessageStore:
@@ -234,15 +231,26 @@ class SqlMessageStore:
         claimed: list[tuple[list[Any], datetime]],
         due: list[int],
     ) -> list[list[AcceptResult]]:
+        if self._db.has_write_units:
+            try:
+                return await self._accept_sqlite(requests, now, handoff, claimed, due)
+            except StalePrices:  # the price lists changed: reloaded by the path below
+                pass
         async with self._db.write() as conn:
-            contexts, earlier = await self._load(conn, requests)
+            contexts, earlier = self._contexts(await self._load(conn, requests))
             plan = self._plan(requests, contexts, now)
             if handoff is not None and plan.due_now:
                 claimed.extend(self._claim_at_acceptance(plan, now, handoff))
                 due.append(len(plan.due_now))
-            stored = await self._insert(conn, plan)
+            await self._insert(conn, plan)
             if plan.charges:
                 await self._move_money(conn, plan, now)
+        return self._answers(plan, earlier, self._stored(plan))
+
+    @staticmethod
+    def _answers(
+        plan: _Plan, earlier: dict[_Key, _Earlier], stored: dict[_Key, _Earlier]
+    ) -> list[list[AcceptResult]]:
         for key, found in stored.items():
             earlier.setdefault(key, found)
         return [
@@ -250,28 +258,41 @@ class SqlMessageStore:
             for row in plan.results
         ]
 
+    async def _accept_sqlite(
+        self,
+        requests: Sequence[AcceptRequest],
+        now: datetime,
+        handoff: Handoff | None,
+        claimed: list[tuple[list[Any], datetime]],
+        due: list[int],
+    ) -> list[list[AcceptResult]]:
+        """:meth:`_accept_in_transaction` on SQLite: the reads in one hand-off to the writer
+        thread, the decisions here (the hand-off's slots belong to the event loop), the writes
+        and the commit in a second hand-off."""
+        async with self._db.write_unit() as unit:
+            loaded = await unit.step(lambda con: load_sqlite(con, requests, self._tariffs))
+            contexts, earlier = self._contexts(loaded)
+            plan = self._plan(requests, contexts, now)
+            if handoff is not None and plan.due_now:
+                claimed.extend(self._claim_at_acceptance(plan, now, handoff))
+                due.append(len(plan.due_now))
+            stamp = sqlite_timestamp(now)
+            money = _money_rows(plan)
+            await unit.commit(
+                lambda con: write_sqlite(con, self._insert_sql, plan.rows, money, stamp)
+            )
+        return self._answers(plan, earlier, self._stored(plan))
+
     @staticmethod
     async def _move_money(conn: AsyncConnection, plan: _Plan, now: datetime) -> None:
         """The batch's money: one balance change and its ledger rows per account, one
         ``message_charges`` row per message and reseller level."""
-        if not plan.resale:
-            await conn.execute(
-                _DEBIT, [{"b_account": a, "b_amount": m} for a, m in sorted(plan.charges.items())]
-            )
-        else:
-            delta: dict[int, int] = {}
-            for a, m in plan.charges.items():
-                delta[a] = delta.get(a, 0) - m
-            for a, m in plan.income.items():
-                delta[a] = delta.get(a, 0) + m
-            for a, m in plan.cost.items():
-                delta[a] = delta.get(a, 0) - m
-            await conn.execute(
-                BALANCE_CHANGE, [{"b_account": a, "b_amount": m} for a, m in sorted(delta.items())]
-            )
-        moves = [(a, -m, "charge") for a, m in plan.charges.items()]
-        moves += [(a, m, "resale_income") for a, m in plan.income.items()]
-        moves += [(a, -m, "resale_cost") for a, m in plan.cost.items()]
+        money = _money_rows(plan)
+        for c in money.charges:  # the message's id, now that it is inserted
+            c[0] = c[0][0]
+        await conn.execute(
+            BALANCE_CHANGE, [{"b_account": a, "b_amount": m} for a, m in money.balances]
+        )
         await conn.execute(
             insert(ledger),
             [
@@ -282,38 +303,37 @@ class SqlMessageStore:
                     "message_id": None,
                     "created_at": now,
                 }
-                for a, m, kind in sorted(moves)
-                if m
+                for a, m, kind in money.ledger
             ],
         )
-        if plan.resale:
+        if money.charges:
             await conn.execute(
                 insert(message_charges),
                 [
                     {
-                        "message_id": plan.rows[index][0],
+                        "message_id": message_id,
                         "level": level,
                         "account_id": account,
                         "child_id": child,
-                        "channel": plan.rows[index][_CHANNEL],
+                        "channel": channel,
                         "parts": parts,
                         "price_micros": price,
                         "income_micros": income,
                         "created_at": now,
                     }
-                    for index, level, account, child, parts, price, income in plan.resale
+                    for message_id, level, account, child, channel, parts, price, income in (
+                        money.charges
+                    )
                 ],
             )
 
-    async def _load(
-        self, conn: AsyncConnection, requests: Sequence[AcceptRequest]
-    ) -> tuple[dict[int, AcceptanceContext], dict[_Key, _Earlier]]:
-        """Each involved account's acceptance context (rows locked), and the messages its
-        batch's ``client_id_sms`` already name."""
+    async def _load(self, conn: AsyncConnection, requests: Sequence[AcceptRequest]) -> AcceptLoad:
+        """Each involved account's row (locked) and what its batch needs: approved senders,
+        stopped phones, the messages its ``client_id_sms`` already name; price lists fresh."""
         one_of = self._db.one_of
         tariffs = self._tariffs
         senders_ids = sorted({r.account_id for r in requests})
-        locked_rows: dict[int, Any] = {}
+        loaded = AcceptLoad()
         wanted = {*senders_ids, *tariffs.known_ancestors(senders_ids)}
         for _ in range(MAX_RESELLER_DEPTH + 1):  # again only for resellers not yet known
             query = (
@@ -333,14 +353,14 @@ class SqlMessageStore:
             if self._db.dialect == "postgresql":
                 query = query.with_for_update()
             for row in (await conn.execute(query)).all():
-                locked_rows[int(row.id)] = row
+                loaded.rows[int(row.id)] = row
                 tariffs.learn(int(row.id), None if row.parent_id is None else int(row.parent_id))
-            wanted = tariffs.missing_ancestors(senders_ids, locked_rows)
+            wanted = tariffs.missing_ancestors(senders_ids, loaded.rows)
             if not wanted:
                 break
-        found = [locked_rows[a] for a in senders_ids if a in locked_rows and locked_rows[a].active]
+        found = loaded.active(senders_ids)
         if not found:
-            return {}, {}
+            return loaded
         first = found[0]
         await tariffs.refresh(
             conn, first.prices_version, first.tariffs_version, read_versions=False
@@ -349,7 +369,6 @@ class SqlMessageStore:
         strict = {int(a.id) for a in found if not a.any_sender}
         everything = [m for r in requests for m in r.messages]
 
-        approved: dict[int, dict[str, SenderState]] = {a: {} for a in ids}
         names = sorted({m.sender for m in everything if m.account_id in strict})
         if names:
             rows = await conn.execute(
@@ -357,19 +376,15 @@ class SqlMessageStore:
                 .where(one_of(senders.c.account_id, sorted(strict)))
                 .where(one_of(senders.c.name, names))
             )
-            for s in rows:
-                approved[int(s.account_id)][s.name] = SenderState(s.state)
+            loaded.senders = [(int(s.account_id), s.name, s.state) for s in rows]
 
-        stopped: dict[int, set[str]] = {a: set() for a in ids}
         rows = await conn.execute(
             select(stop_list.c.account_id, stop_list.c.phone)
             .where(one_of(stop_list.c.account_id, ids))
             .where(one_of(stop_list.c.phone, sorted({m.phone for m in everything})))
         )
-        for s in rows:
-            stopped[int(s.account_id)].add(s.phone)
+        loaded.stopped = [(int(s.account_id), s.phone) for s in rows]
 
-        earlier: dict[_Key, _Earlier] = {}
         client_ids = sorted({m.client_id_sms for m in everything if m.client_id_sms is not None})
         if client_ids:
             rows = await conn.execute(
@@ -383,10 +398,30 @@ class SqlMessageStore:
                 .where(one_of(messages.c.account_id, ids))
                 .where(one_of(messages.c.client_id_sms, client_ids))
             )
-            for m in rows:
-                earlier[(int(m.account_id), m.client_id_sms)] = _Earlier(
-                    int(m.id), int(m.parts), Money(int(m.price_micros))
-                )
+            loaded.earlier = [tuple(m) for m in rows]
+        return loaded
+
+    def _contexts(
+        self, loaded: AcceptLoad
+    ) -> tuple[dict[int, AcceptanceContext], dict[_Key, _Earlier]]:
+        """Each active account's acceptance context, and the messages its batch's
+        ``client_id_sms`` already name."""
+        tariffs = self._tariffs
+        found = loaded.found
+        if not found:
+            return {}, {}
+        ids = [int(a.id) for a in found]
+        approved: dict[int, dict[str, SenderState]] = {a: {} for a in ids}
+        for account_id, name, state in loaded.senders:
+            approved[account_id][name] = SenderState(state)
+        stopped: dict[int, set[str]] = {a: set() for a in ids}
+        for account_id, phone in loaded.stopped:
+            stopped[account_id].add(phone)
+        earlier: dict[_Key, _Earlier] = {
+            (int(account_id), client_id): _Earlier(int(mid), int(parts), Money(int(price)))
+            for account_id, client_id, mid, parts, price in loaded.earlier
+        }
+        locked_rows = loaded.rows
 
         def upstream(account_id: int) -> tuple[Upstream, ...]:
             levels = []
@@ -508,11 +543,10 @@ class SqlMessageStore:
             plan.results.append(out)
         return plan
 
-    async def _insert(self, conn: AsyncConnection, plan: _Plan) -> dict[_Key, _Earlier]:
-        """Insert the plan's rows in one statement; fill their results; return the client ids
-        they used."""
+    async def _insert(self, conn: AsyncConnection, plan: _Plan) -> None:
+        """Insert the plan's rows in one statement, ids allocated up front."""
         if not plan.rows:
-            return {}
+            return
         ids = await self._allocate_ids(conn, len(plan.rows))
         for new_id, row in zip(ids, plan.rows, strict=True):
             row[0] = new_id
@@ -527,6 +561,10 @@ class SqlMessageStore:
                 )
             except asyncpg.UniqueViolationError as exc:  # raw driver: SQLAlchemy cannot wrap
                 raise _KeyTaken(str(exc)) from exc
+
+    @staticmethod
+    def _stored(plan: _Plan) -> dict[_Key, _Earlier]:
+        """Fill the results of the plan's stored rows; return the client ids they used."""
         stored: dict[_Key, _Earlier] = {}
         for row, (ri, mi) in zip(plan.rows, plan.slots, strict=True):
             found = _Earlier(row[0], row[_PARTS], Money(row[_PRICE]))
@@ -538,7 +576,7 @@ class SqlMessageStore:
     async def _allocate_ids(self, conn: AsyncConnection, count: int) -> list[int]:
         """``count`` new message ids, ascending, in one round trip."""
         if self._db.dialect == "sqlite":  # we hold the only write lock: nobody else allocates
-            last = int(await conn.scalar(text(_SQLITE_LAST_ID)) or 0)
+            last = int(await conn.scalar(text(LAST_ID)) or 0)
             return list(range(last + 1, last + 1 + count))
         rows = await conn.execute(text(_PG_NEXT_IDS), {"n": count})
         return sorted(int(i) for i in rows.scalars())
@@ -638,6 +676,30 @@ def _campaign(extra: dict[str, Any] | None) -> str | None:
         return None
     name = extra.get("name_delivery") or extra.get("campaign")
     return str(name)[:128] if name else None
+
+
+def _money_rows(plan: _Plan) -> MoneyRows:
+    """The plan's balance changes, ledger rows and ``message_charges`` rows."""
+    money = MoneyRows()
+    if not plan.charges:
+        return money
+    delta: dict[int, int] = {}
+    for a, m in plan.charges.items():
+        delta[a] = delta.get(a, 0) - m
+    for a, m in plan.income.items():
+        delta[a] = delta.get(a, 0) + m
+    for a, m in plan.cost.items():
+        delta[a] = delta.get(a, 0) - m
+    money.balances = sorted(delta.items())
+    moves = [(a, -m, "charge") for a, m in plan.charges.items()]
+    moves += [(a, m, "resale_income") for a, m in plan.income.items()]
+    moves += [(a, -m, "resale_cost") for a, m in plan.cost.items()]
+    money.ledger = [(a, m, kind) for a, m, kind in sorted(moves) if m]
+    money.charges = [
+        [plan.rows[index], level, account, child, plan.rows[index][_CHANNEL], parts, price, income]
+        for index, level, account, child, parts, price, income in plan.resale
+    ]
+    return money
 
 
 def _plan_resale(plan: _Plan, account_id: int, parts: int, decision: Accept) -> None:

@@ -27,7 +27,6 @@ from ..domain.status import (
     MessageStatus,
     PartState,
     aggregate_parts,
-    can_transition,
     check_transition,
 )
 from ..services.ports import (
@@ -42,6 +41,13 @@ from .accounts import dialect_insert
 from .compliance import CHECK_COLUMNS, cancel_refused, refusal_of, store_reasons
 from .database import Database
 from .ledger import move_money
+from .queue_plans import (
+    match_receipts,
+    plan_submits,
+    receipt_part_updates,
+    settle,
+)
+from .queue_sqlite import apply_receipts_sqlite, record_submits_sqlite
 from .resale import refund_resale
 from .schema import message_parts, messages
 
@@ -279,60 +285,46 @@ class SqlDeliveryQueue:
         """
         if not records:
             return []
-        changes: list[StatusChange] = []
+        if self._db.has_write_units and not any(r.rejected_parts for r in records):
+            async with self._db.write_unit() as unit:  # no money moves: one hand-off
+                return await unit.commit(lambda con: record_submits_sqlite(con, records, now))
         async with self._db.write() as conn:
             current = await self._lock_messages(conn, {r.message_id for r in records})
-            status = {mid: S(row.status) for mid, row in current.items()}
-            updates: list[dict[str, Any]] = []
-            parts: list[dict[str, Any]] = []
-            refunds: list[tuple[int, int, int]] = []
-            parts_back: dict[int, int] = {}
-            for rec in records:
-                row = current.get(rec.message_id)
-                if row is None:
-                    continue
-                parts.extend(
-                    {
-                        "message_id": rec.message_id,
-                        "part_no": p.part_no,
-                        "connector": rec.connector,
-                        "carrier_id": p.carrier_id,
-                        "state": PartState.PENDING.value,
-                        "updated_at": now,
-                    }
-                    for p in rec.accepted
+            plan = plan_submits(records, current, now)
+            if plan.parts:
+                await self._store_parts(
+                    conn,
+                    [
+                        {
+                            "message_id": mid,
+                            "part_no": part,
+                            "connector": connector,
+                            "carrier_id": carrier_id,
+                            "state": PartState.PENDING.value,
+                            "updated_at": now,
+                        }
+                        for (mid, part), (connector, carrier_id) in sorted(plan.parts.items())
+                    ],
                 )
-                target = _submit_target(rec)
-                if target is status[rec.message_id] or not can_transition(
-                    status[rec.message_id], target
-                ):
-                    continue
-                status[rec.message_id] = target
-                updates.append(
-                    {
-                        "b_id": rec.message_id,
-                        "b_status": target.value,
-                        "b_status_at": now if target.is_final else None,
-                        "b_due_at": rec.retry_at if target is S.QUEUED else row.due_at,
-                        "b_connector": rec.connector,
-                    }
+            if plan.updates:
+                await conn.execute(
+                    _SET_STATUS,
+                    [
+                        {
+                            "b_id": mid,
+                            "b_status": status,
+                            "b_status_at": now if final else None,
+                            "b_due_at": due_at,
+                            "b_connector": connector,
+                        }
+                        for mid, status, final, due_at, connector in plan.updates
+                    ],
                 )
-                changes.append(StatusChange(rec.message_id, int(row.account_id), target, now))
-                if target is S.REJECTED:
-                    back = min(rec.rejected_parts, int(row.parts))
-                    refunds.append(
-                        (int(row.account_id), rec.message_id, back * int(row.price_micros))
-                    )
-                    parts_back[rec.message_id] = back
-            if parts:
-                await self._store_parts(conn, parts)
-            if updates:
-                await conn.execute(_SET_STATUS, updates)
-            await move_money(conn, refunds, "refund", now)
-            if parts_back:
-                sms = {m: Channel.SMS.value for m in parts_back}
-                await refund_resale(conn, self._db, parts_back, now, sms)
-        return changes
+            await move_money(conn, plan.refunds, "refund", now)
+            if plan.parts_back:
+                sms = {m: Channel.SMS.value for m in plan.parts_back}
+                await refund_resale(conn, self._db, plan.parts_back, now, sms)
+        return plan.changes
 
     async def _store_parts(self, conn: AsyncConnection, parts: list[dict[str, Any]]) -> None:
         """Insert parts; a resubmitted part replaces its carrier id unless already final."""
@@ -346,8 +338,7 @@ class SqlDeliveryQueue:
             },
             where=message_parts.c.state == PartState.PENDING.value,
         )
-        unique = {(p["message_id"], p["part_no"]): p for p in parts}  # last outcome wins
-        await conn.execute(stmt, [unique[k] for k in sorted(unique)])
+        await conn.execute(stmt, parts)
 
     async def _lock_messages(self, conn: AsyncConnection, ids: set[int]) -> dict[int, _Row]:
         """The messages' rows, locked in id order on PostgreSQL."""
@@ -386,47 +377,30 @@ class SqlDeliveryQueue:
         final gets its status from ``aggregate_parts``. Duplicate receipts are harmless."""
         if not receipts:
             return ReceiptsApplied()
+        if self._db.has_write_units:
+            async with self._db.write_unit() as unit:  # one hand-off
+                return await unit.commit(lambda con: apply_receipts_sqlite(con, receipts))
         async with self._db.write() as conn:
-            found = await self._find_parts(conn, receipts)
-            matched: list[tuple[ReceiptRecord, tuple[int, int]]] = []
-            unmatched: list[ReceiptRecord] = []
-            for receipt in receipts:
-                key = next(
-                    (
-                        found[(receipt.connector, c)]
-                        for c in receipt.carrier_ids
-                        if (receipt.connector, c) in found
-                    ),
-                    None,
-                )
-                if key is None:
-                    unmatched.append(receipt)
-                else:
-                    matched.append((receipt, key))
+            matched, unmatched = match_receipts(receipts, await self._find_parts(conn, receipts))
             if not matched:
                 return ReceiptsApplied(unmatched=unmatched)
             current = await self._lock_messages(conn, {k[0] for _, k in matched})
             states = await self._part_states(conn, list(current))
-            part_updates: list[dict[str, Any]] = []
-            reported: dict[int, datetime] = {}
-            for receipt, key in matched:
-                if states[key].is_final or not receipt.state.is_final:
-                    continue  # a final part state never changes; duplicates are harmless
-                states[key] = receipt.state
-                part_updates.append(
-                    {
-                        "b_message": key[0],
-                        "b_part": key[1],
-                        "b_state": receipt.state.value,
-                        "b_at": receipt.at,
-                    }
-                )
-                reported[key[0]] = max(receipt.at, reported.get(key[0], receipt.at))
+            part_updates, reported = receipt_part_updates(matched, states)
             if part_updates:
-                await conn.execute(_SET_PART, part_updates)
-            changes, updates = _settle(current, states, reported)
+                await conn.execute(
+                    _SET_PART,
+                    [
+                        {"b_message": mid, "b_part": part, "b_state": state, "b_at": at}
+                        for mid, part, state, at in part_updates
+                    ],
+                )
+            changes, updates = settle(current, states, reported)
             if updates:
-                await conn.execute(_SET_FINAL, updates)
+                await conn.execute(
+                    _SET_FINAL,
+                    [{"b_id": m, "b_status": st, "b_status_at": at} for m, st, at in updates],
+                )
         return ReceiptsApplied(changes=changes, unmatched=unmatched)
 
     async def _find_parts(
@@ -529,32 +503,3 @@ class SqlDeliveryQueue:
             await move_money(conn, refunds, "refund", now)
             await refund_resale(conn, self._db, parts_back, now, channels)
         return changes
-
-
-def _submit_target(rec: SubmitRecord) -> MessageStatus:
-    if rec.rejected_parts > 0:
-        return S.REJECTED
-    if rec.retry_at is not None and not rec.accepted:
-        return S.QUEUED
-    return S.SUBMITTED
-
-
-def _settle(
-    current: dict[int, _Row],
-    states: dict[tuple[int, int], PartState],
-    reported: dict[int, datetime],
-) -> tuple[list[StatusChange], list[dict[str, Any]]]:
-    """Final statuses of the messages whose parts just reported, by ``aggregate_parts``."""
-    changes: list[StatusChange] = []
-    updates: list[dict[str, Any]] = []
-    for mid in sorted(reported):
-        row = current[mid]
-        was = S(row.status)
-        parts = [s for (m, _), s in states.items() if m == mid]
-        target = aggregate_parts(parts, int(row.parts))
-        if target is None or target is was or not can_transition(was, target):
-            continue
-        at = reported[mid]
-        updates.append({"b_id": mid, "b_status": target.value, "b_status_at": at})
-        changes.append(StatusChange(mid, int(row.account_id), target, at))
-    return changes, updates

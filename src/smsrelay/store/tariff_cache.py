@@ -103,6 +103,11 @@ class TariffCache:
             self._lists, self._tariff_lists = {}, {}
             self._version = version
 
+    def is_current(self, prices_version: str | None, tariffs_version: str | None) -> bool:
+        """Whether the lists are those of these versions (read in the caller's transaction):
+        then :meth:`price_list` needs no :meth:`refresh`."""
+        return (str(prices_version or "0"), str(tariffs_version or "0")) == self._version
+
     def price_list(self, account_id: int) -> PriceList:
         """The account's effective list (after :meth:`refresh` in this transaction)."""
         found = self._lists.get(account_id)
