@@ -119,3 +119,72 @@ async def test_whole_months_read_from_the_monthly_rows_add_up(kit: Kit) -> None:
             whole = await stats.summary(alice.id, first, last, [Dimension.STATUS])
             assert sum(r.messages for r in daily) == sum(r.messages for r in whole), (lo, hi)
             assert sum(r.cost.micros for r in daily) == sum(r.cost.micros for r in whole)
+
+
+async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
+    """The cabinet's hourly rows and the reports' per-connector rows (0105) equal a scan of
+    ``messages`` before and after folding, through submits, receipts and expiry."""
+    from datetime import UTC, datetime
+
+    from smsrelay.store.stats import connector_counts, hourly_counts
+
+    alice = await kit.account("alice", "1000")
+    bob = await kit.account("bob", "1000", prices=False)
+    stats = SqlStatsStore(kit.db)
+    for h in range(3):
+        await kit.accept(
+            alice.id,
+            *(message(alice.id, f"7900000{n:04d}", parts=1 + n % 2) for n in range(4 + h)),
+            now=NOW + timedelta(hours=h),
+        )
+    await kit.accept(bob.id, message(bob.id))
+
+    async def truth_hourly(account_id: int) -> list[tuple[datetime, str, int, int, int]]:
+        rows = await kit.rows(
+            "SELECT created_at, status, parts, price_micros FROM messages WHERE account_id = :a",
+            a=account_id,
+        )
+        out: dict[tuple[datetime, str], tuple[int, int, int]] = {}
+        for created, status, parts, price in rows:
+            at = created if isinstance(created, datetime) else datetime.fromisoformat(created)
+            hour = at.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
+            n, p, c = out.get((hour, status), (0, 0, 0))
+            out[hour, status] = (n + 1, p + int(parts), c + int(parts) * int(price))
+        return [(h, s, *v) for (h, s), v in sorted(out.items())]
+
+    async def truth_connector() -> list[tuple[str, str, int, int, int]]:
+        rows = await kit.rows("SELECT connector, status, parts, price_micros FROM messages")
+        out: dict[tuple[str, str], tuple[int, int, int]] = {}
+        for connector, status, parts, price in rows:
+            n, p, c = out.get((connector or "", status), (0, 0, 0))
+            out[connector or "", status] = (n + 1, p + int(parts), c + int(parts) * int(price))
+        return [(k, s, *v) for (k, s), v in sorted(out.items())]
+
+    async def check() -> None:
+        since = NOW - timedelta(days=1)
+        assert await truth_hourly(alice.id) == await hourly_counts(kit.db, alice.id, since)
+        assert await truth_hourly(bob.id) == await hourly_counts(kit.db, bob.id, since)
+        assert await truth_connector() == await connector_counts(
+            kit.db, DAY - timedelta(days=1), DAY + timedelta(days=1)
+        )
+
+    await check()
+    claimed = await kit.claim(limit=10)
+    await kit.queue.record_submits(
+        [SubmitRecord(m.id, "smsc", (PartAccepted(1, f"c{m.id}"),)) for m in claimed[:8]]
+        + [SubmitRecord(m.id, "smsc", (), rejected_parts=m.parts) for m in claimed[8:]],
+        NOW,
+    )
+    await check()
+    await stats.fold(5)
+    await check()
+    await kit.queue.apply_receipts(
+        [ReceiptRecord("smsc", (f"c{m.id}",), PartState.DELIVERED, NOW) for m in claimed[:4]]
+    )
+    while await stats.fold(1000):
+        pass
+    await check()
+    await kit.queue.expire(NOW + timedelta(days=30), 100)
+    await check()
+    later = await hourly_counts(kit.db, alice.id, NOW + timedelta(hours=1))
+    assert {NOW + timedelta(hours=1), NOW + timedelta(hours=2)} == {r[0] for r in later}

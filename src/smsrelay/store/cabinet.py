@@ -2,12 +2,14 @@
 ``ConsoleQueries`` ports). Every cabinet query has ``account_id = :id`` in its WHERE clause.
 
 History walks ``ix_messages_account_id_id`` newest first by keyset (``id < :before``); the
-per-day counts read ``ix_messages_account_id_created_at`` for one account's window only.
+per-day counts read the trigger-fed hourly summary (``message_stats_hourly``), never
+``messages``; the console's reports read the summaries too (``message_stats``, its monthly
+rows and ``message_stats_connector``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, case, cast, func, or_, select, update
@@ -30,6 +32,7 @@ from ..services.console import AccountSummary, ReportRow
 from .database import Database
 from .schema import accounts, ledger, message_parts, messages
 from .schema_webhooks import webhook_outbox
+from .stats import connector_counts, hourly_counts
 
 __all__ = ["SqlCabinetQueries", "SqlConsoleQueries"]
 
@@ -152,32 +155,17 @@ class SqlCabinetQueries:
             ],
         )
 
-    def _day(self) -> Any:
-        if self._db.dialect == "postgresql":
-            return cast(func.date(func.timezone("UTC", m.c.created_at)), String)
-        return func.substr(m.c.created_at, 1, 10)
-
-    async def daily(self, account_id: int, since: datetime) -> list[DayStats]:
-        day = self._day().label("day")
-        q = (
-            select(
-                day,
-                m.c.status,
-                func.count().label("n"),
-                func.sum(m.c.parts * m.c.price_micros).label("spent"),
-            )
-            .where(m.c.account_id == account_id, m.c.created_at >= since)
-            .group_by(day, m.c.status)
-        )
-        async with self._db.read() as conn:
-            rows = (await conn.execute(q)).all()
+    async def daily(self, account_id: int, since: datetime, offset_hours: int) -> list[DayStats]:
+        """Local days (UTC + ``offset_hours``) from the trigger-fed hourly summary: about 24
+        rows per day and status, whatever the traffic; ``messages`` is not read."""
+        shift = timedelta(hours=offset_hours)
         by_day: dict[date, tuple[dict[StatusGroup, int], int]] = {}
-        for r in rows:
-            d = date.fromisoformat(str(r.day)[:10])
+        for hour, status, n, _parts, cost in await hourly_counts(self._db, account_id, since):
+            d = (hour + shift).date()
             counts, spent = by_day.get(d, ({}, 0))
-            g = group_of(MessageStatus(r.status))
-            counts[g] = counts.get(g, 0) + int(r.n)
-            by_day[d] = (counts, spent + int(r.spent or 0))
+            g = group_of(MessageStatus(status))
+            counts[g] = counts.get(g, 0) + n
+            by_day[d] = (counts, spent + cost)
         return [DayStats(d, c, Money(s)) for d, (c, s) in sorted(by_day.items())]
 
     async def statement(

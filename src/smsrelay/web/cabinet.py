@@ -142,7 +142,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
     async def overview(ctx: PageContext) -> Response:
         account: Account = ctx.subject
         days = await svc.cabinet.daily(account, 30)
-        today = svc.clock.now().date()
+        today = to_local(svc.clock.now(), account).date()  # the account's day, as the chart
         first = today - timedelta(days=29)
         totals: dict[StatusGroup, int] = dict.fromkeys(ORDER, 0)
         today_counts: dict[StatusGroup, int] = dict.fromkeys(ORDER, 0)
