@@ -32,7 +32,7 @@ from ..services.console import AccountSummary, ReportRow
 from .database import Database
 from .schema import accounts, ledger, message_parts, messages
 from .schema_webhooks import webhook_outbox
-from .stats import connector_counts, hourly_counts
+from .stats import hourly_counts
 
 __all__ = ["SqlCabinetQueries", "SqlConsoleQueries"]
 

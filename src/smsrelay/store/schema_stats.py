@@ -58,6 +58,7 @@ message_stats_monthly = Table(
     sqlite_with_rowid=False,
 )
 
+
 def _counts() -> list[Column[object]]:
     return [
         Column("messages", BigInteger, nullable=False),

@@ -253,9 +253,9 @@ async def hourly_counts(
     ``since`` on: the folded hourly rows plus the deltas not folded yet (never ``messages``)."""
     first = since.astimezone(UTC).strftime("%Y-%m-%d %H")
     h, d = message_stats_hourly, message_stats_delta
-    folded = select(
-        h.c.hour, h.c.status, h.c.messages, h.c.parts, h.c.cost_micros
-    ).where(h.c.account_id == account_id, h.c.hour >= first)
+    folded = select(h.c.hour, h.c.status, h.c.messages, h.c.parts, h.c.cost_micros).where(
+        h.c.account_id == account_id, h.c.hour >= first
+    )
     pending = (
         select(
             d.c.day,
