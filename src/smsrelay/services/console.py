@@ -48,6 +48,7 @@ class ConnectorStatus:
     host: str = ""
     since: datetime | None = None  # when the console first saw the link in this state
     submit_rate: float = 0.0  # submits per second between the last two looks
+    last_error: str = ""  # the last reason the link failed, as the connector saw it
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,7 @@ RU: dict[str, str] = {
     "Recent traffic": "Последние сообщения",
     "Recipients": "Получатели",
     "Reconnects": "Переподключений",
+    "Last error": "Последняя ошибка",
     "Refund": "Возврат",
     "Registration": "Регистрация",
     "Reject": "Отклонить",
