@@ -122,11 +122,12 @@ async def test_whole_months_read_from_the_monthly_rows_add_up(kit: Kit) -> None:
 
 
 async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
-    """The cabinet's hourly rows and the reports' per-connector rows (0105) equal a scan of
-    ``messages`` before and after folding, through submits, receipts and expiry."""
-    from datetime import UTC, datetime
+    """The cabinet's local days (from the hourly rows) and the reports' per-connector rows
+    (0105) equal a scan of ``messages`` before and after folding, through submits, receipts and
+    expiry; at UTC+11 the messages of 13:00 and 14:00 UTC fall on the next local day."""
+    from datetime import date, datetime
 
-    from smsrelay.store.stats import connector_counts, hourly_counts
+    from smsrelay.store.stats import connector_counts, local_day_counts
 
     alice = await kit.account("alice", "1000")
     bob = await kit.account("bob", "1000", prices=False)
@@ -139,18 +140,18 @@ async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
         )
     await kit.accept(bob.id, message(bob.id))
 
-    async def truth_hourly(account_id: int) -> list[tuple[datetime, str, int, int, int]]:
+    async def truth_days(account_id: int, offset: int) -> list[tuple[date, str, int, int, int]]:
         rows = await kit.rows(
             "SELECT created_at, status, parts, price_micros FROM messages WHERE account_id = :a",
             a=account_id,
         )
-        out: dict[tuple[datetime, str], tuple[int, int, int]] = {}
+        out: dict[tuple[date, str], tuple[int, int, int]] = {}
         for created, status, parts, price in rows:
             at = created if isinstance(created, datetime) else datetime.fromisoformat(created)
-            hour = at.replace(minute=0, second=0, microsecond=0, tzinfo=UTC)
-            n, p, c = out.get((hour, status), (0, 0, 0))
-            out[hour, status] = (n + 1, p + int(parts), c + int(parts) * int(price))
-        return [(h, s, *v) for (h, s), v in sorted(out.items())]
+            day = (at.replace(tzinfo=None) + timedelta(hours=offset)).date()
+            n, p, c = out.get((day, status), (0, 0, 0))
+            out[day, status] = (n + 1, p + int(parts), c + int(parts) * int(price))
+        return [(d, s, *v) for (d, s), v in sorted(out.items())]
 
     async def truth_connector() -> list[tuple[str, str, int, int, int]]:
         rows = await kit.rows("SELECT connector, status, parts, price_micros FROM messages")
@@ -162,8 +163,10 @@ async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
 
     async def check() -> None:
         since = NOW - timedelta(days=1)
-        assert await truth_hourly(alice.id) == await hourly_counts(kit.db, alice.id, since)
-        assert await truth_hourly(bob.id) == await hourly_counts(kit.db, bob.id, since)
+        for offset in (3, 11, -12):
+            got = await local_day_counts(kit.db, alice.id, since, offset)
+            assert await truth_days(alice.id, offset) == got
+        assert await truth_days(bob.id, 3) == await local_day_counts(kit.db, bob.id, since, 3)
         assert await truth_connector() == await connector_counts(
             kit.db, DAY - timedelta(days=1), DAY + timedelta(days=1)
         )
@@ -186,5 +189,9 @@ async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
     await check()
     await kit.queue.expire(NOW + timedelta(days=30), 100)
     await check()
-    later = await hourly_counts(kit.db, alice.id, NOW + timedelta(hours=1))
-    assert {NOW + timedelta(hours=1), NOW + timedelta(hours=2)} == {r[0] for r in later}
+    at_11 = await local_day_counts(kit.db, alice.id, NOW - timedelta(days=1), 11)
+    assert {DAY: 4, DAY + timedelta(days=1): 5 + 6} == {
+        d: sum(r[2] for r in at_11 if r[0] == d) for d in {r[0] for r in at_11}
+    }
+    later = await local_day_counts(kit.db, alice.id, NOW + timedelta(hours=1), 0)
+    assert 5 + 6 == sum(r[2] for r in later)  # from 13:00 UTC on

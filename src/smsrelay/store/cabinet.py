@@ -9,7 +9,7 @@ rows and ``message_stats_connector``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, case, cast, func, or_, select, update
@@ -32,7 +32,7 @@ from ..services.console import AccountSummary, ReportRow
 from .database import Database
 from .schema import accounts, ledger, message_parts, messages
 from .schema_webhooks import webhook_outbox
-from .stats import hourly_counts
+from .stats import local_day_counts
 
 __all__ = ["SqlCabinetQueries", "SqlConsoleQueries"]
 
@@ -156,12 +156,11 @@ class SqlCabinetQueries:
         )
 
     async def daily(self, account_id: int, since: datetime, offset_hours: int) -> list[DayStats]:
-        """Local days (UTC + ``offset_hours``) from the trigger-fed hourly summary: about 24
-        rows per day and status, whatever the traffic; ``messages`` is not read."""
-        shift = timedelta(hours=offset_hours)
+        """Local days (UTC + ``offset_hours``) from the trigger-fed hourly summary, summed
+        into days by the database; ``messages`` is not read."""
         by_day: dict[date, tuple[dict[StatusGroup, int], int]] = {}
-        for hour, status, n, _parts, cost in await hourly_counts(self._db, account_id, since):
-            d = (hour + shift).date()
+        rows = await local_day_counts(self._db, account_id, since, offset_hours)
+        for d, status, n, _parts, cost in rows:
             counts, spent = by_day.get(d, ({}, 0))
             g = group_of(MessageStatus(status))
             counts[g] = counts.get(g, 0) + n

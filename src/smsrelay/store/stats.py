@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import DateTime, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.money import Money
@@ -29,7 +29,7 @@ from .schema_stats import (
     message_stats_monthly,
 )
 
-__all__ = ["SqlStatsStore", "connector_counts", "hourly_counts"]
+__all__ = ["SqlStatsStore", "connector_counts", "local_day_counts"]
 
 _KEY = ("account_id", "day", "status", "area", "sender", "campaign")
 _MONTH_KEY = ("account_id", "month", "status", "area", "sender", "campaign")
@@ -246,15 +246,33 @@ def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-async def hourly_counts(
-    db: Database, account_id: int, since: datetime
-) -> list[tuple[datetime, str, int, int, int]]:
-    """An account's (UTC hour, status, messages, parts, cost micros) from the hour of
-    ``since`` on: the folded hourly rows plus the deltas not folded yet (never ``messages``)."""
+async def local_day_counts(
+    db: Database, account_id: int, since: datetime, offset_hours: int
+) -> list[tuple[date, str, int, int, int]]:
+    """An account's (local day, status, messages, parts, cost micros) from the UTC hour of
+    ``since`` on, its days being UTC + ``offset_hours``: the folded hourly rows, grouped into
+    local days by the database (about 30 x statuses rows come back, not 24 times as many), plus
+    the deltas not folded yet. ``messages`` is never read."""
     first = since.astimezone(UTC).strftime("%Y-%m-%d %H")
     h, d = message_stats_hourly, message_stats_delta
-    folded = select(h.c.hour, h.c.status, h.c.messages, h.c.parts, h.c.cost_micros).where(
-        h.c.account_id == account_id, h.c.hour >= first
+    stamp = h.c.hour.concat(":00")
+    local: Any = (
+        func.to_char(
+            cast(stamp, DateTime) + func.make_interval(0, 0, 0, 0, offset_hours), "YYYY-MM-DD"
+        )
+        if db.dialect == "postgresql"
+        else func.date(stamp, f"{offset_hours:+d} hours")
+    )
+    folded = (
+        select(
+            local.label("day"),
+            h.c.status,
+            func.sum(h.c.messages).label("messages"),
+            func.sum(h.c.parts).label("parts"),
+            func.sum(h.c.cost_micros).label("cost_micros"),
+        )
+        .where(h.c.account_id == account_id, h.c.hour >= first)
+        .group_by(local, h.c.status)
     )
     pending = (
         select(
@@ -268,22 +286,22 @@ async def hourly_counts(
         .where(d.c.account_id == account_id, d.c.day >= first[:10], d.c.hour.is_not(None))
         .group_by(d.c.day, d.c.hour, d.c.status)
     )
-    sums: dict[tuple[str, str], list[int]] = {}
-    async with db.read() as conn:
-        rows = [(r.hour, r) for r in await conn.execute(folded)]
-        rows += [(f"{r.day} {r.hour}", r) for r in await conn.execute(pending)]
-    for hour, r in rows:
-        if hour < first:
-            continue
-        acc = sums.setdefault((hour, r.status), [0, 0, 0])
+    sums: dict[tuple[date, str], list[int]] = {}
+
+    def add(day: date, r: Any) -> None:
+        acc = sums.setdefault((day, str(r.status)), [0, 0, 0])
         acc[0] += int(r.messages)
         acc[1] += int(r.parts)
         acc[2] += int(r.cost_micros)
-    return [
-        (datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC), status, n, p, c)
-        for (hour, status), (n, p, c) in sorted(sums.items())
-        if n
-    ]
+
+    async with db.read() as conn:
+        for r in await conn.execute(folded):
+            add(date.fromisoformat(str(r.day)[:10]), r)
+        for r in await conn.execute(pending):
+            if f"{r.day} {r.hour}" >= first:
+                utc_hour = datetime.fromisoformat(f"{r.day}T{r.hour}:00")
+                add((utc_hour + timedelta(hours=offset_hours)).date(), r)
+    return [(k, s, n, p, c) for (k, s), (n, p, c) in sorted(sums.items()) if n]
 
 
 async def connector_counts(
