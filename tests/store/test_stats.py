@@ -4,7 +4,7 @@ and always equals a count over ``messages``, on both databases."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from smsrelay.domain.money import Money
 from smsrelay.domain.status import PartState
@@ -12,7 +12,7 @@ from smsrelay.services.ports import PartAccepted, ReceiptRecord, SubmitRecord
 from smsrelay.services.stats import Dimension, MessageFilter
 from smsrelay.store.stats import SqlStatsStore
 
-from .conftest import NOW, Kit, message
+from .conftest import LEASE, NOW, Kit, message
 
 DAY = NOW.date()
 ALL = (Dimension.DAY, Dimension.STATUS, Dimension.AREA, Dimension.SENDER, Dimension.CAMPAIGN)
@@ -125,7 +125,7 @@ async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
     """The cabinet's local days (from the hourly rows) and the reports' per-connector rows
     (0105) equal a scan of ``messages`` before and after folding, through submits, receipts and
     expiry; at UTC+11 the messages of 13:00 and 14:00 UTC fall on the next local day."""
-    from datetime import date, datetime
+    from datetime import datetime
 
     from smsrelay.store.stats import connector_counts, local_day_counts
 
@@ -195,3 +195,53 @@ async def test_hourly_and_connector_rows_follow_every_change(kit: Kit) -> None:
     }
     later = await local_day_counts(kit.db, alice.id, NOW + timedelta(hours=1), 0)
     assert 5 + 6 == sum(r[2] for r in later)  # from 13:00 UTC on
+
+
+async def test_console_reports_from_the_summaries_equal_a_scan(kit: Kit) -> None:
+    """The console's report by day, account, area and connector over periods spanning months
+    (monthly rows, edge days, unfolded deltas) equals a scan of ``messages``."""
+    from smsrelay.store.cabinet import SqlConsoleQueries
+
+    alice = await kit.account("alice", "1000")
+    bob = await kit.account("bob", "1000", prices=False)
+    stats = SqlStatsStore(kit.db)
+    start = NOW.replace(month=1, day=20)
+    for n in range(0, 80, 4):
+        phone = "380501234567" if n % 8 else "79001234567"
+        await kit.accept(alice.id, message(alice.id, phone), now=start + timedelta(days=n))
+        await kit.accept(bob.id, message(bob.id, parts=2), now=start + timedelta(days=n + 1))
+    claimed = await kit.queue.claim(start + timedelta(days=90), 6, LEASE)
+    await kit.queue.record_submits(
+        [SubmitRecord(m.id, "smsc", (PartAccepted(1, f"c{m.id}"),)) for m in claimed[:4]]
+        + [SubmitRecord(m.id, "smsc", (), rejected_parts=m.parts) for m in claimed[4:]],
+        start + timedelta(days=90),
+    )
+    await stats.fold(25)  # some folded, some not
+    await kit.accept(alice.id, message(alice.id), now=start + timedelta(days=41))
+    queries = SqlConsoleQueries(kit.db)
+    keys = {
+        "day": "substr(CAST(m.created_at AS VARCHAR), 1, 10)",
+        "account": "a.login",
+        "area": "coalesce(m.area, '')",
+        "connector": "coalesce(m.connector, '')",
+    }
+    first_day = start.date()
+    for lo, hi in ((0, 79), (5, 45), (12, 12), (40, 90)):
+        since = datetime.combine(first_day + timedelta(days=lo), datetime.min.time(), UTC)
+        until = datetime.combine(first_day + timedelta(days=hi + 1), datetime.min.time(), UTC)
+        for group, key in keys.items():
+            rows = await kit.rows(
+                f"SELECT {key}, count(*), sum(m.parts),"
+                " sum(CASE WHEN m.status IN ('delivered', 'read') THEN 1 ELSE 0 END),"
+                " sum(CASE WHEN m.status IN ('rejected', 'cancelled') THEN 0"
+                " ELSE m.parts * m.price_micros END)"
+                " FROM messages m JOIN accounts a ON a.id = m.account_id"
+                " WHERE m.created_at >= :lo AND m.created_at < :hi GROUP BY 1 ORDER BY 1",
+                lo=since,
+                hi=until,
+            )
+            truth = [(str(k)[:10], int(n), int(p), int(d), int(v)) for k, n, p, d, v in rows]
+            got = await queries.report(since, until, group)
+            assert truth == [
+                (r.key, r.messages, r.parts, r.delivered, r.revenue.micros) for r in got
+            ], (group, lo, hi)

@@ -29,7 +29,7 @@ from .schema_stats import (
     message_stats_monthly,
 )
 
-__all__ = ["SqlStatsStore", "connector_counts", "local_day_counts"]
+__all__ = ["SqlStatsStore", "connector_counts", "local_day_counts", "report_counts"]
 
 _KEY = ("account_id", "day", "status", "area", "sender", "campaign")
 _MONTH_KEY = ("account_id", "month", "status", "area", "sender", "campaign")
@@ -340,3 +340,58 @@ async def connector_counts(
                 acc[1] += int(r.p or 0)
                 acc[2] += int(r.v or 0)
     return [(k, s, n, p, v) for (k, s), (n, p, v) in sorted(sums.items()) if n]
+
+
+async def report_counts(
+    db: Database, first: date, last: date, group: str
+) -> list[tuple[str, str, int, int, int]]:
+    """(key, status, messages, parts, cost micros) over the UTC days [first, last] of every
+    account, the key being the ``day``, ``connector``, ``account`` (id) or ``area``: read from
+    the summaries (``message_stats_connector`` for day and connector; ``message_stats`` with
+    its monthly rows for whole months, for account and area) plus the unfolded deltas."""
+    if group == "connector":
+        return await connector_counts(db, first, last)
+    if group == "day":
+        c, d = message_stats_connector, message_stats_delta
+        lo, hi = first.isoformat(), last.isoformat()
+        reads: list[Any] = [
+            _sums(c.c.day, c.c.status, c).where(c.c.day >= lo, c.c.day <= hi),
+            _sums(d.c.day, d.c.status, d).where(
+                d.c.day >= lo, d.c.day <= hi, d.c.hour.is_not(None)
+            ),
+        ]
+    elif group in ("account", "area"):
+        column = "account_id" if group == "account" else "area"
+        spans: list[tuple[Any, str, str, str]] = []
+        head, months, tail = _split(first, last)
+        for day_lo, day_hi in (head, tail):
+            if day_lo <= day_hi:
+                spans.append((message_stats, "day", day_lo.isoformat(), day_hi.isoformat()))
+        if months is not None:
+            spans.append((message_stats_monthly, "month", months[0], months[1]))
+        spans.append((message_stats_delta, "day", first.isoformat(), last.isoformat()))
+        reads = [
+            _sums(t.c[column], t.c.status, t).where(t.c[period] >= lo, t.c[period] <= hi)
+            for t, period, lo, hi in spans
+        ]
+    else:
+        raise ValueError(f"unknown report group {group!r}")
+    sums: dict[tuple[str, str], list[int]] = {}
+    async with db.read() as conn:
+        for q in reads:
+            for r in await conn.execute(q):
+                acc = sums.setdefault((str(r.key), str(r.status)), [0, 0, 0])
+                acc[0] += int(r.n or 0)
+                acc[1] += int(r.p or 0)
+                acc[2] += int(r.v or 0)
+    return [(k, s, n, p, v) for (k, s), (n, p, v) in sorted(sums.items()) if n]
+
+
+def _sums(key: Any, status: Any, t: Any) -> Any:
+    return select(
+        key.label("key"),
+        status,
+        func.sum(t.c.messages).label("n"),
+        func.sum(t.c.parts).label("p"),
+        func.sum(t.c.cost_micros).label("v"),
+    ).group_by(key, status)

@@ -139,7 +139,7 @@ def more_console_routes(
     @page
     async def reports(ctx: PageContext) -> Response:
         since, until, shown = _period(ctx)
-        rows = await svc.console.report(since, until, shown["by"], await svc.prices())
+        rows = await svc.console.report(since, until, shown["by"])
         totals = (
             sum(r.messages for r in rows),
             sum(r.parts for r in rows),
@@ -161,7 +161,7 @@ def more_console_routes(
     @page
     async def reports_csv(ctx: PageContext) -> Response:
         since, until, shown = _period(ctx)
-        rows = await svc.console.report(since, until, shown["by"], await svc.prices())
+        rows = await svc.console.report(since, until, shown["by"])
         buf = io.StringIO()
         out = csv.writer(buf)
         out.writerow([shown["by"], "messages", "parts", "delivered", "revenue"])
