@@ -296,7 +296,7 @@ RU: dict[str, str] = {
     "Set price": "Задать цену",
     "Route prices": "Цены маршрутов",
     "Charged per part when it goes out via the connector, instead of the list price": (
-        "За часть, ушедшую через этот коннектор, вместо цены прайс-листа"
+        "За часть, ушедшую через это подключение, вместо цены прайс-листа"
     ),
     "New price": "Новая цена",
     "No route prices: the list prices apply": "Цен маршрутов нет: действует прайс-лист",
