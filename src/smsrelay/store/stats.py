@@ -297,10 +297,10 @@ async def local_day_counts(
     async with db.read() as conn:
         for r in await conn.execute(folded):
             add(date.fromisoformat(str(r.day)[:10]), r)
-        for r in await conn.execute(pending):
-            if f"{r.day} {r.hour}" >= first:
-                utc_hour = datetime.fromisoformat(f"{r.day}T{r.hour}:00")
-                add((utc_hour + timedelta(hours=offset_hours)).date(), r)
+        for u in await conn.execute(pending):
+            if f"{u.day} {u.hour}" >= first:
+                utc_hour = datetime.fromisoformat(f"{u.day}T{u.hour}:00")
+                add((utc_hour + timedelta(hours=offset_hours)).date(), u)
     return [(k, s, n, p, c) for (k, s), (n, p, c) in sorted(sums.items()) if n]
 
 
