@@ -800,6 +800,7 @@ def _connector_statuses(connectors: list[SmppConnector], clock: Clock) -> Callab
                     reconnects=stats.get("reconnects", 0),
                     host=f"{c.config.host}:{c.config.port}",
                     since=seen[id(c)][1],
+                    last_error=str(getattr(c, "last_error", ""))[:500],
                 )
             )
         return out

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import sys
 from typing import Any
 
 import httpx
+from markupsafe import escape
 
 from e2e.conftest import Platform
 from smsrelay.cli.operations import format_status
@@ -100,7 +102,8 @@ async def test_health_ready_and_message_metrics(platform: Platform) -> None:
 
 async def test_a_link_that_cannot_bind_shows_everywhere(platform: Platform) -> None:
     """A routed connector pointed at a closed port: /ready answers 503 naming it, /metrics
-    has its bind at 0, and ``smsrelay status`` shows the bind not bound with its error."""
+    has its bind at 0, ``smsrelay status`` shows the bind not bound with its error, and so
+    does the console's Live page (escaped, in its row)."""
     await eventually(lambda: platform.http.get("/ready"), lambda r: r.status_code == 200)
     admin = platform.runtime.extras["routing_admin"]
     await admin.add_connector(
@@ -131,6 +134,24 @@ async def test_a_link_that_cannot_bind_shows_everywhere(platform: Platform) -> N
     assert dead["binds"][0]["bound_since"] is None
     assert "not ready" == status["ready"]["status"]
     assert {"queued", "scheduled", "submitting", "submitted"} <= set(status["queue"])
+    error = dead["binds"][0]["last_error"]
+
+    await platform.runtime.extras["web_access"].create_operator("root", "op-root-password")
+    page = await platform.http.get("/admin/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    r = await platform.http.post(
+        "/admin/login",
+        data={"login": "root", "password": "op-root-password", "csrf": csrf.group(1)},
+    )
+    assert 303 == r.status_code
+    panel = await eventually(
+        lambda: platform.http.get("/admin/live/panel"), lambda p: "deadlink" in p.text
+    )
+    row = panel.text[panel.text.index("<b>deadlink</b>") :]
+    row = row[: row.index("</tr>", row.index("</tr>") + 1)]  # its row and the error line
+    assert 'class="error-text"' in row
+    assert str(escape(error)) in row  # as Jinja escapes it: quotes as &#39;
 
 
 async def test_status_json_answers_loopback_only(platform: Platform) -> None:

@@ -201,9 +201,47 @@ async def test_client_and_operator_in_a_browser(
     assert rt.simulator is not None
     await rt.simulator.stop()
     await expect(op.locator("#connectors .link-down")).to_have_count(1, timeout=15_000)
+    # and, once the connector has tried again, why (the reconnect refused)
+    await expect(op.locator("#connectors .error-text")).to_have_count(1, timeout=15_000)
     await shoot(op, "admin-live-down")
     await console.close()
     await client.close()
+
+
+async def test_operator_sets_a_route_price_in_the_console(
+    platform: Platform, browser: Browser
+) -> None:
+    """An operator adds a connector, gives it a route price, then changes that price in its
+    row: the table shows each value, as the CLI's ``price set --route`` would have set it."""
+    await platform.runtime.extras["web_access"].create_operator("root", "operator-pass-1")
+    context = await browser.new_context(viewport=DESKTOP)
+    op = await context.new_page()
+    await login(op, platform.base_url, "admin", "root", "operator-pass-1")
+    await op.goto(platform.base_url + "/admin/routing")
+    form = op.locator("form:has(input[value=connector])")
+    await form.locator("input[name=name]").fill("backup")
+    await form.locator("input[name=host]").fill("127.0.0.1")
+    await form.locator("input[name=system_id]").fill("sys")
+    await form.locator("button").click()
+    await expect(op.locator("#routing-connectors")).to_contain_text("backup")
+    prices = op.locator("#route-price-form")
+    await prices.locator("select[name=connector]").select_option("backup")
+    await prices.locator("input[name=prefix]").fill("7")
+    await prices.locator("input[name=price]").fill("0.35")
+    await prices.locator("button").click()
+    row = op.locator("#routing-route-prices tr:has-text('backup')")
+    await expect(row).to_contain_text("0.3500")
+    await row.locator("input[name=price]").fill("0.4")
+    await row.locator("button").click()
+    await expect(op.locator("#routing-route-prices tr:has-text('backup') td.num")).to_have_text(
+        "0.4000"
+    )
+    await shoot(op, "admin-routing-prices")
+    config = await platform.runtime.extras["routing_admin"].config()
+    assert [("backup", "7", "0.4")] == [
+        (p.connector, p.prefix, str(p.price)) for p in config.prices
+    ]
+    await context.close()
 
 
 async def test_phone_layout_has_no_sideways_scroll(platform: Platform, browser: Browser) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from smsrelay.services.routing import ConnectorSpec
+
 from .conftest import Web
 
 
@@ -258,3 +260,82 @@ async def test_live_rates_and_since_from_samples(web: Web) -> None:
     assert (0.0, 0.0) == (first.submitted_per_s, first.connectors[0].submit_rate)
     rates = (second.submitted_per_s, second.connectors[0].submit_rate)
     assert (5.0, 5.0) == tuple(round(r, 1) for r in rates)  # 50 in 10 s (+ real milliseconds)
+
+
+async def test_route_prices_are_editable_like_the_cli(web: Web) -> None:
+    """A route price set and then changed from the console goes through the CLI's service
+    (RoutingAdmin.set_route_price): it is in the routing configuration with a new version (what
+    the running engine polls), audited; a bad amount is refused with a message, a request without
+    the CSRF token and a viewer operator are refused and change nothing."""
+    op_pw = await web.operator("root")
+    await web.runtime.extras["web_access"].create_operator("eve", "viewer-pass-1", "viewer")
+    routing = web.runtime.extras["routing_admin"]
+    await routing.add_connector(ConnectorSpec("main", "127.0.0.1", 2775, "sys", "pw"))
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "root", op_pw)
+        page = await http.get("/admin/routing")
+        assert 'id="route-price-form"' in page.text and "<option>main</option>" in page.text
+        before = (await routing.config()).version
+        r = await http.post(
+            "/admin/routing",
+            data={
+                "csrf": csrf,
+                "action": "route_price",
+                "connector": "main",
+                "prefix": "7",
+                "price": "0.45",
+            },
+        )
+        assert "Сохранено" in r.text
+        table = r.text[r.text.index('id="routing-route-prices"') :]
+        assert '<b>main</b></td><td class="mono">7</td><td class="num">0.4500' in table
+        config = await routing.config()
+        assert [("main", "7", "0.45")] == [
+            (p.connector, p.prefix, str(p.price)) for p in config.prices
+        ]
+        assert config.version > before
+        # the row's own form changes it (the same action)
+        await http.post(
+            "/admin/routing",
+            data={
+                "csrf": csrf,
+                "action": "route_price",
+                "connector": "main",
+                "prefix": "7",
+                "price": "0.5",
+            },
+        )
+        r = await http.post(
+            "/admin/routing",
+            data={
+                "csrf": csrf,
+                "action": "route_price",
+                "connector": "main",
+                "prefix": "7",
+                "price": "-1",
+            },
+        )
+        assert "must be positive" in r.text
+        r = await http.post(
+            "/admin/routing",
+            data={"action": "route_price", "connector": "main", "prefix": "7", "price": "9"},
+        )
+        assert 403 == r.status_code
+        audit = await http.get("/admin/audit")
+        assert "route_price.set" in audit.text and "main/7" in audit.text
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "eve", "viewer-pass-1")
+        assert "0.5000" in (await http.get("/admin/routing")).text
+        r = await http.post(
+            "/admin/routing",
+            data={
+                "csrf": csrf,
+                "action": "route_price",
+                "connector": "main",
+                "prefix": "7",
+                "price": "9",
+            },
+        )
+        assert 403 == r.status_code
+    config = await routing.config()
+    assert [("main", "7", "0.5")] == [(p.connector, p.prefix, str(p.price)) for p in config.prices]

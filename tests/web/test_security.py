@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from .conftest import Web, csrf_of
 
 
@@ -149,16 +151,54 @@ async def test_security_headers(web: Web) -> None:
 
 def test_throttle_limits_logins_and_addresses_apart() -> None:
     """Five failures block that login; other logins from the same address still get in
-    until the address itself reaches its (higher) limit."""
+    until the address itself reaches its (higher) limit. The web's throttle is the API's
+    (services/login_throttle.py), one instance per side."""
     from smsrelay.clock import OffsetClock
-    from smsrelay.services.web_access import LoginThrottle
+    from smsrelay.services.login_throttle import LoginThrottle, ThrottleSettings
+    from smsrelay.services.web_access import WEB_THROTTLE, WebAccessService
 
-    throttle = LoginThrottle(OffsetClock(), limit=5, address_limit=8)
+    throttle = LoginThrottle(OffsetClock(), ThrottleSettings(5, 8, 300))
     for _ in range(5):
-        throttle.failed("lk:alice", "ip:1")
-    assert not throttle.allowed("lk:alice", "ip:1")
-    assert throttle.allowed("lk:bob", "ip:1")
+        throttle.failed("alice", "192.0.2.1")
+    assert not throttle.allows("alice", "192.0.2.1")
+    assert throttle.allows("bob", "192.0.2.1")
     for _ in range(3):
-        throttle.failed("lk:carol", "ip:1")
-    assert not throttle.allowed("lk:dave", "ip:1")
-    assert throttle.allowed("lk:dave", "ip:2")
+        throttle.failed("carol", "192.0.2.1")
+    assert not throttle.allows("dave", "192.0.2.1")
+    assert throttle.allows("dave", "192.0.2.2")
+    assert (5, 50, 300) == (
+        WEB_THROTTLE.account_failures,
+        WEB_THROTTLE.address_failures,
+        WEB_THROTTLE.window_seconds,
+    )
+    access = WebAccessService(None, OffsetClock())  # type: ignore[arg-type]
+    assert isinstance(access.client_throttle, LoginThrottle)
+    assert access.client_throttle is not access.operator_throttle
+
+
+async def test_operator_and_client_throttles_are_apart(web: Web) -> None:
+    """Five wrong passwords for operator ``root`` block it on the console, even with the
+    right password, while a client account also named ``root`` still logs in to the cabinet
+    from the same address; and the reverse."""
+    op_pw = await web.operator("root")
+    client_pw = await web.account("root")
+
+    async def attempt(http: httpx.AsyncClient, side: str, password: str) -> httpx.Response:
+        page = await http.get(f"/{side}/login")
+        return await http.post(
+            f"/{side}/login",
+            data={"login": "root", "password": password, "csrf": csrf_of(page.text)},
+        )
+
+    async with web.client() as http:
+        for _ in range(5):
+            assert 401 == (await attempt(http, "admin", "nope")).status_code
+        blocked = await attempt(http, "admin", op_pw)
+        assert 401 == blocked.status_code and "Слишком много попыток" in blocked.text
+        assert 303 == (await attempt(http, "lk", client_pw)).status_code
+    web.clock.advance(301)
+    async with web.client() as http:
+        for _ in range(5):
+            assert 401 == (await attempt(http, "lk", "nope")).status_code
+        assert 401 == (await attempt(http, "lk", client_pw)).status_code
+        assert 303 == (await attempt(http, "admin", op_pw)).status_code

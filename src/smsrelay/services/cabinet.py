@@ -19,6 +19,7 @@ from ..clock import Clock
 from ..domain.accounts import Account
 from ..domain.money import Money
 from ..domain.status import MessageStatus
+from .localtime import from_local, local_offset_hours, to_local
 from .ports import AccountStore
 
 __all__ = [
@@ -140,7 +141,8 @@ class MessageDetail:
 
 @dataclass(frozen=True, slots=True)
 class DayStats:
-    """Messages created on one day (UTC date), by status group, and what they cost."""
+    """Messages created on one day (the account's local date), by status group, and what they
+    cost."""
 
     day: date
     counts: dict[StatusGroup, int]
@@ -180,8 +182,9 @@ class CabinetQueries(Protocol):
 
     async def detail(self, account_id: int, message_id: int) -> MessageDetail | None: ...
 
-    async def daily(self, account_id: int, since: datetime) -> list[DayStats]:
-        """Per UTC day since ``since`` (days without messages left out)."""
+    async def daily(self, account_id: int, since: datetime, offset_hours: int) -> list[DayStats]:
+        """Per local day (UTC + ``offset_hours``) from ``since`` (an aware UTC instant on a
+        whole hour) on; days without messages left out."""
         ...
 
     async def statement(
@@ -213,8 +216,8 @@ class CabinetService:
         self._accounts = accounts
         self._clock = clock
         self._settled_after = settled_after
-        # (account id, day) -> that settled day's stats (None: no message that day)
-        self._settled: dict[tuple[int, date], DayStats | None] = {}
+        # (account id, hours from UTC, local day) -> that settled day's stats (None: none)
+        self._settled: dict[tuple[int, int, date], DayStats | None] = {}
 
     async def account(self, account_id: int) -> Account | None:
         """The account as stored now (balance, lock, language), for each page."""
@@ -243,24 +246,30 @@ class CabinetService:
         return await self._q.detail(account.id, message_id)
 
     async def daily(self, account: Account, days: int = 30) -> list[DayStats]:
-        """Per UTC day over the last ``days`` days. Settled days are read from the database
-        once per process and then served from memory; recent days are always read."""
-        midnight = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        """Per local day of the account (its zone: Moscow + its offset, X18) over the last
+        ``days`` days, today included. Settled days are read once per process and zone and then
+        served from memory; recent days are always read."""
+        offset = local_offset_hours(account)
+        local_now = to_local(self._clock.now(), account)
+        local_midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = from_local(local_midnight, account)  # aware UTC
         first = midnight - timedelta(days=days - 1)
         settled_until = midnight - self._settled_after  # days before this one are settled
-        wanted = [(first + timedelta(days=i)).date() for i in range(days)]
-        old = [d for d in wanted if d < settled_until.date()]
-        known = all((account.id, d) in self._settled for d in old)
+        today = local_midnight.date()
+        wanted = [today - timedelta(days=days - 1 - i) for i in range(days)]
+        settled_day = today - timedelta(days=self._settled_after.days)
+        old = [d for d in wanted if d < settled_day]
+        known = all((account.id, offset, d) in self._settled for d in old)
         since = settled_until if known and old else first
-        fresh = await self._q.daily(account.id, max(since, first))
+        fresh = await self._q.daily(account.id, max(since, first), offset)
         by_day = {s.day: s for s in fresh}
         if not known:
             if len(self._settled) > _MAX_SETTLED:
                 self._settled.clear()
             for d in old:
-                self._settled[account.id, d] = by_day.get(d)
-        out = [s for d in old if (s := self._settled.get((account.id, d))) is not None]
-        out += [s for s in fresh if s.day >= settled_until.date()]
+                self._settled[account.id, offset, d] = by_day.get(d)
+        out = [s for d in old if (s := self._settled.get((account.id, offset, d))) is not None]
+        out += [s for s in fresh if s.day >= settled_day]
         return out
 
     async def statement(

@@ -19,7 +19,6 @@ from typing import Protocol
 
 from ..clock import Clock
 from ..domain.money import Money
-from ..domain.pricing import PriceList
 from .auth import hash_password, new_token
 
 __all__ = [
@@ -48,6 +47,7 @@ class ConnectorStatus:
     host: str = ""
     since: datetime | None = None  # when the console first saw the link in this state
     submit_rate: float = 0.0  # submits per second between the last two looks
+    last_error: str = ""  # the last reason the link failed, as the connector saw it
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +101,9 @@ class ConsoleQueries(Protocol):
     async def set_token(self, account_id: int, token: str) -> None: ...
     async def set_tz_offset(self, account_id: int, hours: int) -> None: ...
     async def report(self, since: datetime, until: datetime, group: str) -> list[ReportRow]:
-        """Messages created in [since, until) grouped by ``day``, ``account`` (login),
-        ``connector`` or ``prefix4`` (the phone's first four digits)."""
+        """Messages created on the UTC days from ``since`` (a midnight) to before ``until`` (a
+        midnight), grouped by ``day``, ``account`` (login), ``area`` (stored at acceptance,
+        "" when none) or ``connector``, from summaries (fast over a year of traffic)."""
         ...
 
 
@@ -156,29 +157,17 @@ class ConsoleService:
     async def search_accounts(self, text: str = "", limit: int = 100) -> list[AccountSummary]:
         return await self._q.search_accounts(text.strip()[:64], limit)
 
-    async def report(
-        self, since: datetime, until: datetime, group: str, prices: PriceList | None = None
-    ) -> list[ReportRow]:
-        """The report by ``group`` (one of :data:`REPORT_GROUPS`); areas come from the list
-        prices' longest prefix of each number's first four digits."""
+    async def report(self, since: datetime, until: datetime, group: str) -> list[ReportRow]:
+        """The report by ``group`` (one of :data:`REPORT_GROUPS`) over whole UTC days; the
+        area is the price entry's area stored with each message at acceptance ("?" when it
+        had none). By area, the largest revenue first; otherwise by key."""
         if group not in REPORT_GROUPS:
             raise ValueError(f"unknown report group {group!r}")
+        rows = await self._q.report(since, until, group)
         if group != "area":
-            return await self._q.report(since, until, group)
-        rows = await self._q.report(since, until, "prefix4")
-        merged: dict[str, list[int]] = {}
-        for r in rows:
-            entry = prices.lookup(r.key) if prices is not None else None
-            area = entry.area if entry is not None else "?"
-            acc = merged.setdefault(area, [0, 0, 0, 0])
-            acc[0] += r.messages
-            acc[1] += r.parts
-            acc[2] += r.delivered
-            acc[3] += r.revenue.micros
-        return [
-            ReportRow(area, m, p, d, Money(v))
-            for area, (m, p, d, v) in sorted(merged.items(), key=lambda kv: -kv[1][3])
-        ]
+            return rows
+        named = [dataclasses.replace(r, key=r.key or "?") for r in rows]
+        return sorted(named, key=lambda r: (-r.revenue.micros, r.key))
 
     async def reset_password(self, account_id: int, password: str) -> None:
         if len(password) < 6:

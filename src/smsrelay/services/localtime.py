@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..domain.accounts import Account
 
-__all__ = ["MOSCOW_UTC_OFFSET_HOURS", "from_local", "to_local"]
+__all__ = ["MOSCOW_UTC_OFFSET_HOURS", "from_local", "local_offset_hours", "to_local"]
 
 MOSCOW_UTC_OFFSET_HOURS = 3  # Europe/Moscow has had no DST since 2014
 
@@ -15,6 +15,11 @@ MOSCOW_UTC_OFFSET_HOURS = 3  # Europe/Moscow has had no DST since 2014
 def _offset(account: Account | None) -> timedelta:
     extra = account.tz_offset_hours if account is not None else 0
     return timedelta(hours=MOSCOW_UTC_OFFSET_HOURS + extra)
+
+
+def local_offset_hours(account: Account | None) -> int:
+    """The account's zone as whole hours from UTC."""
+    return MOSCOW_UTC_OFFSET_HOURS + (account.tz_offset_hours if account is not None else 0)
 
 
 def from_local(value: datetime, account: Account | None) -> datetime:

@@ -2,10 +2,10 @@
 counted per address (self-service registration).
 
 Reusable by every door that checks a password or spends work for an anonymous peer: the three
-HTTP dialects (through :class:`~smsrelay.services.auth.Authenticator`), G5 registration, and
-the coming SMPP server and web cabinet. A caller asks :meth:`LoginThrottle.allows` *before*
-spending an argon2 hash and answers its own protocol's authentication error when refused, so
-a throttled guess costs a dictionary lookup.
+HTTP dialects (through :class:`~smsrelay.services.auth.Authenticator`), G5 registration, the
+web cabinet's and console's logins (``services/web_access.py``), and the coming SMPP server. A
+caller asks :meth:`LoginThrottle.allows` *before* spending an argon2 hash and answers its own
+protocol's authentication error when refused, so a throttled guess costs a dictionary lookup.
 
 State is kept **per process**, in memory (a sliding window of failure times per key, bounded
 in keys and in times per key). With several server processes an attacker gets the limit once

@@ -7,10 +7,10 @@
   its CSRF token and when it ends. A client's session can never open the console: the kind
   is checked on every lookup, and the two sides use different cookies.
 * **Audit**: every operator action is one row (who, what, on what, when).
-* **Throttle**: failed logins per (side, login) and per address within a window; when
-  exceeded the login is refused before a password is checked. In memory: it protects one
-  process, which is what runs the web side (a shared ``services/login_throttle.py`` for the
-  API is being built separately; this one can move onto it).
+* **Throttle**: failed logins per login and per address within a window, counted by the
+  API's :class:`~smsrelay.services.login_throttle.LoginThrottle` (one instance per side, so
+  client and operator keys stay apart); when exceeded the login is refused before a password
+  is checked (no hash spent).
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ import asyncio
 import enum
 import hashlib
 import secrets
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 from ..clock import Clock
 from .auth import hash_password, verify_password
+from .login_throttle import LoginThrottle, ThrottleSettings
 
 __all__ = [
+    "WEB_THROTTLE",
     "AuditEntry",
-    "LoginThrottle",
     "Operator",
     "OperatorError",
     "SessionKind",
@@ -106,48 +106,20 @@ def session_key(session_id: str) -> bytes:
     return hashlib.sha256(session_id.encode()).digest()
 
 
-class LoginThrottle:
-    """At most ``limit`` failures per login and ``address_limit`` per client address within
-    ``window`` seconds; beyond either, logins are refused until the failures age out. The
-    address limit is higher: many people may share one address (an office, a proxy)."""
-
-    def __init__(
-        self, clock: Clock, limit: int = 5, address_limit: int = 50, window: float = 300.0
-    ) -> None:
-        self._clock = clock
-        self._limit = limit
-        self._address_limit = address_limit
-        self._window = window
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        now = self._clock.monotonic()
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self._window:
-            q.popleft()
-        return q
-
-    def allowed(self, login_key: str, address_key: str) -> bool:
-        return (
-            len(self._recent(login_key)) < self._limit
-            and len(self._recent(address_key)) < self._address_limit
-        )
-
-    def failed(self, login_key: str, address_key: str) -> None:
-        if len(self._failures) > 100_000:  # bounded: a flood of names cannot grow it forever
-            self._failures.clear()
-        for k in (login_key, address_key):
-            self._recent(k).append(self._clock.monotonic())
-
-    def succeeded(self, login_key: str) -> None:
-        self._failures.pop(login_key, None)
+#: The web logins' limits: 5 failures per login, 50 per address, within 5 minutes.
+WEB_THROTTLE: Final = ThrottleSettings(account_failures=5, address_failures=50, window_seconds=300)
 
 
 class WebAccessService:
-    def __init__(self, store: WebAccessStore, clock: Clock, throttle: LoginThrottle | None = None):
+    def __init__(
+        self, store: WebAccessStore, clock: Clock, throttle: ThrottleSettings = WEB_THROTTLE
+    ):
         self._store = store
         self._clock = clock
-        self.throttle = throttle or LoginThrottle(clock)
+        # one implementation with the API (services/login_throttle.py), one counter set per
+        # side: a client's failures never lock an operator of the same name, nor the reverse
+        self.client_throttle = LoginThrottle(clock, throttle)
+        self.operator_throttle = LoginThrottle(clock, throttle)
 
     # --- operators ---------------------------------------------------------------------------
 

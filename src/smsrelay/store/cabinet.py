@@ -2,15 +2,17 @@
 ``ConsoleQueries`` ports). Every cabinet query has ``account_id = :id`` in its WHERE clause.
 
 History walks ``ix_messages_account_id_id`` newest first by keyset (``id < :before``); the
-per-day counts read ``ix_messages_account_id_created_at`` for one account's window only.
+per-day counts read the trigger-fed hourly summary (``message_stats_hourly``), never
+``messages``; the console's reports read the summaries too (``message_stats``, its monthly
+rows and ``message_stats_connector``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 
 from ..domain.money import Money
 from ..domain.status import MessageStatus
@@ -30,6 +32,7 @@ from ..services.console import AccountSummary, ReportRow
 from .database import Database
 from .schema import accounts, ledger, message_parts, messages
 from .schema_webhooks import webhook_outbox
+from .stats import local_day_counts, report_counts
 
 __all__ = ["SqlCabinetQueries", "SqlConsoleQueries"]
 
@@ -48,6 +51,8 @@ _ROW_COLUMNS = (
     m.c.campaign,
 )
 _PENDING = [s.value for s in MessageStatus if s.is_pending]
+_DELIVERED = frozenset({"delivered", "read"})
+_REFUSED = frozenset({"rejected", "cancelled"})  # not charged: no revenue
 
 
 def _row(r: Any) -> HistoryRow:
@@ -152,32 +157,16 @@ class SqlCabinetQueries:
             ],
         )
 
-    def _day(self) -> Any:
-        if self._db.dialect == "postgresql":
-            return cast(func.date(func.timezone("UTC", m.c.created_at)), String)
-        return func.substr(m.c.created_at, 1, 10)
-
-    async def daily(self, account_id: int, since: datetime) -> list[DayStats]:
-        day = self._day().label("day")
-        q = (
-            select(
-                day,
-                m.c.status,
-                func.count().label("n"),
-                func.sum(m.c.parts * m.c.price_micros).label("spent"),
-            )
-            .where(m.c.account_id == account_id, m.c.created_at >= since)
-            .group_by(day, m.c.status)
-        )
-        async with self._db.read() as conn:
-            rows = (await conn.execute(q)).all()
+    async def daily(self, account_id: int, since: datetime, offset_hours: int) -> list[DayStats]:
+        """Local days (UTC + ``offset_hours``) from the trigger-fed hourly summary, summed
+        into days by the database; ``messages`` is not read."""
         by_day: dict[date, tuple[dict[StatusGroup, int], int]] = {}
-        for r in rows:
-            d = date.fromisoformat(str(r.day)[:10])
+        rows = await local_day_counts(self._db, account_id, since, offset_hours)
+        for d, status, n, _parts, cost in rows:
             counts, spent = by_day.get(d, ({}, 0))
-            g = group_of(MessageStatus(r.status))
-            counts[g] = counts.get(g, 0) + int(r.n)
-            by_day[d] = (counts, spent + int(r.spent or 0))
+            g = group_of(MessageStatus(status))
+            counts[g] = counts.get(g, 0) + n
+            by_day[d] = (counts, spent + cost)
         return [DayStats(d, c, Money(s)) for d, (c, s) in sorted(by_day.items())]
 
     async def statement(
@@ -282,48 +271,33 @@ class SqlConsoleQueries:
         ]
 
     async def report(self, since: datetime, until: datetime, group: str) -> list[ReportRow]:
-        if group == "day":
-            key: Any = (
-                cast(func.date(func.timezone("UTC", m.c.created_at)), String)
-                if self._db.dialect == "postgresql"
-                else func.substr(m.c.created_at, 1, 10)
-            )
-        elif group == "account":
-            key = accounts.c.login
-        elif group == "connector":
-            key = func.coalesce(m.c.connector, "")
-        elif group == "prefix4":
-            key = func.substr(m.c.phone, 1, 4)
-        else:
-            raise ValueError(group)
-        charged = m.c.status.notin_(["rejected", "cancelled"])
-        delivered = m.c.status.in_(["delivered", "read"])
-        q = (
-            select(
-                key.label("key"),
-                func.count().label("n"),
-                func.sum(m.c.parts).label("parts"),
-                func.sum(case((delivered, 1), else_=0)).label("delivered"),
-                func.sum(case((charged, m.c.parts * m.c.price_micros), else_=0)).label("revenue"),
-            )
-            .select_from(m.join(accounts, accounts.c.id == m.c.account_id))
-            .where(m.c.created_at >= since, m.c.created_at < until)
-            .group_by(key)
-            .order_by(key)
-            .limit(10_000)
-        )
-        async with self._db.read() as conn:
-            rows = (await conn.execute(q)).all()
-        return [
-            ReportRow(
-                str(r.key)[:10] if group == "day" else str(r.key),
-                int(r.n),
-                int(r.parts or 0),
-                int(r.delivered or 0),
-                Money(int(r.revenue or 0)),
-            )
-            for r in rows
+        """From the trigger-fed summaries (never ``messages``): whole UTC days from the day of
+        ``since`` to the day before ``until``."""
+        last = (until - timedelta(microseconds=1)).date()
+        rows = await report_counts(self._db, since.date(), last, group)
+        sums: dict[str, list[int]] = {}
+        for key, status, n, parts, cost in rows:
+            acc = sums.setdefault(key, [0, 0, 0, 0])
+            acc[0] += n
+            acc[1] += parts
+            if status in _DELIVERED:
+                acc[2] += n
+            if status not in _REFUSED:
+                acc[3] += cost
+        names: dict[str, str] = {}
+        if group == "account" and sums:
+            ids = [int(k) for k in sums]
+            async with self._db.read() as conn:
+                found = await conn.execute(
+                    select(accounts.c.id, accounts.c.login).where(
+                        self._db.one_of(accounts.c.id, ids)
+                    )
+                )
+                names = {str(r.id): str(r.login) for r in found}
+        out = [
+            ReportRow(names.get(key, key), n, p, d, Money(v)) for key, (n, p, d, v) in sums.items()
         ]
+        return sorted(out, key=lambda r: r.key)[:10_000]
 
     async def set_password_hash(self, account_id: int, password_hash: str) -> None:
         async with self._db.write() as conn:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import DateTime, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.money import Money
@@ -21,9 +21,15 @@ from ..services.stats import Dimension, MessageFilter, MessageRow, SummaryRow
 from .accounts import dialect_insert
 from .database import Database
 from .schema import messages
-from .schema_stats import message_stats, message_stats_delta, message_stats_monthly
+from .schema_stats import (
+    message_stats,
+    message_stats_connector,
+    message_stats_delta,
+    message_stats_hourly,
+    message_stats_monthly,
+)
 
-__all__ = ["SqlStatsStore"]
+__all__ = ["SqlStatsStore", "connector_counts", "local_day_counts", "report_counts"]
 
 _KEY = ("account_id", "day", "status", "area", "sender", "campaign")
 _MONTH_KEY = ("account_id", "month", "status", "area", "sender", "campaign")
@@ -79,8 +85,36 @@ class SqlStatsStore:
                         for k, (m, p, c) in sorted(monthly.items())
                     ],
                 )
+            await self._fold_wide(conn, rows)
             await conn.execute(delete(d).where(self._db.one_of(d.c.id, [int(r.id) for r in rows])))
         return len(rows)
+
+    async def _fold_wide(self, conn: AsyncConnection, rows: Sequence[Any]) -> None:
+        """The hourly and per-connector rows of the deltas that carry an hour (0105)."""
+        hourly: dict[tuple[Any, ...], list[int]] = {}
+        by_connector: dict[tuple[Any, ...], list[int]] = {}
+        for r in rows:
+            if r.hour is None:
+                continue
+            for sums, key in (
+                (hourly, (r.account_id, f"{r.day} {r.hour}", r.status)),
+                (by_connector, (r.day, r.connector or "", r.status)),
+            ):
+                acc = sums.setdefault(key, [0, 0, 0])
+                acc[0] += int(r.messages)
+                acc[1] += int(r.parts)
+                acc[2] += int(r.cost_micros)
+        for table, names, sums in (
+            (message_stats_hourly, ("account_id", "hour", "status"), hourly),
+            (message_stats_connector, ("day", "connector", "status"), by_connector),
+        ):
+            values = [
+                {**dict(zip(names, k, strict=True)), "messages": m, "parts": p, "cost_micros": c}
+                for k, (m, p, c) in sorted(sums.items())
+                if (m, p, c) != (0, 0, 0)
+            ]
+            if values:
+                await self._upsert(conn, table, values)
 
     async def _upsert(self, conn: AsyncConnection, s: Any, values: list[dict[str, Any]]) -> None:
         stmt = dialect_insert(self._db, s)
@@ -210,3 +244,154 @@ def _split(
 
 def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+async def local_day_counts(
+    db: Database, account_id: int, since: datetime, offset_hours: int
+) -> list[tuple[date, str, int, int, int]]:
+    """An account's (local day, status, messages, parts, cost micros) from the UTC hour of
+    ``since`` on, its days being UTC + ``offset_hours``: the folded hourly rows, grouped into
+    local days by the database (about 30 x statuses rows come back, not 24 times as many), plus
+    the deltas not folded yet. ``messages`` is never read."""
+    first = since.astimezone(UTC).strftime("%Y-%m-%d %H")
+    h, d = message_stats_hourly, message_stats_delta
+    stamp = h.c.hour.concat(":00")
+    local: Any = (
+        func.to_char(
+            cast(stamp, DateTime) + func.make_interval(0, 0, 0, 0, offset_hours), "YYYY-MM-DD"
+        )
+        if db.dialect == "postgresql"
+        else func.date(stamp, f"{offset_hours:+d} hours")
+    )
+    folded = (
+        select(
+            local.label("day"),
+            h.c.status,
+            func.sum(h.c.messages).label("messages"),
+            func.sum(h.c.parts).label("parts"),
+            func.sum(h.c.cost_micros).label("cost_micros"),
+        )
+        .where(h.c.account_id == account_id, h.c.hour >= first)
+        .group_by(local, h.c.status)
+    )
+    pending = (
+        select(
+            d.c.day,
+            d.c.hour,
+            d.c.status,
+            func.sum(d.c.messages).label("messages"),
+            func.sum(d.c.parts).label("parts"),
+            func.sum(d.c.cost_micros).label("cost_micros"),
+        )
+        .where(d.c.account_id == account_id, d.c.day >= first[:10], d.c.hour.is_not(None))
+        .group_by(d.c.day, d.c.hour, d.c.status)
+    )
+    sums: dict[tuple[date, str], list[int]] = {}
+
+    def add(day: date, r: Any) -> None:
+        acc = sums.setdefault((day, str(r.status)), [0, 0, 0])
+        acc[0] += int(r.messages)
+        acc[1] += int(r.parts)
+        acc[2] += int(r.cost_micros)
+
+    async with db.read() as conn:
+        for r in await conn.execute(folded):
+            add(date.fromisoformat(str(r.day)[:10]), r)
+        for u in await conn.execute(pending):
+            if f"{u.day} {u.hour}" >= first:
+                utc_hour = datetime.fromisoformat(f"{u.day}T{u.hour}:00")
+                add((utc_hour + timedelta(hours=offset_hours)).date(), u)
+    return [(k, s, n, p, c) for (k, s), (n, p, c) in sorted(sums.items()) if n]
+
+
+async def connector_counts(
+    db: Database, first: date, last: date
+) -> list[tuple[str, str, int, int, int]]:
+    """(connector, status, messages, parts, cost micros) over UTC days [first, last], all
+    accounts: folded rows plus unfolded deltas."""
+    c, d = message_stats_connector, message_stats_delta
+    lo, hi = first.isoformat(), last.isoformat()
+    reads = [
+        select(
+            c.c.connector,
+            c.c.status,
+            func.sum(c.c.messages).label("n"),
+            func.sum(c.c.parts).label("p"),
+            func.sum(c.c.cost_micros).label("v"),
+        )
+        .where(c.c.day >= lo, c.c.day <= hi)
+        .group_by(c.c.connector, c.c.status),
+        select(
+            d.c.connector,  # '' before submission: never NULL once ``hour`` is set
+            d.c.status,
+            func.sum(d.c.messages).label("n"),
+            func.sum(d.c.parts).label("p"),
+            func.sum(d.c.cost_micros).label("v"),
+        )
+        .where(d.c.day >= lo, d.c.day <= hi, d.c.hour.is_not(None))
+        .group_by(d.c.connector, d.c.status),
+    ]
+    sums: dict[tuple[str, str], list[int]] = {}
+    async with db.read() as conn:
+        for q in reads:
+            for r in await conn.execute(q):
+                acc = sums.setdefault((str(r.connector), str(r.status)), [0, 0, 0])
+                acc[0] += int(r.n or 0)
+                acc[1] += int(r.p or 0)
+                acc[2] += int(r.v or 0)
+    return [(k, s, n, p, v) for (k, s), (n, p, v) in sorted(sums.items()) if n]
+
+
+async def report_counts(
+    db: Database, first: date, last: date, group: str
+) -> list[tuple[str, str, int, int, int]]:
+    """(key, status, messages, parts, cost micros) over the UTC days [first, last] of every
+    account, the key being the ``day``, ``connector``, ``account`` (id) or ``area``: read from
+    the summaries (``message_stats_connector`` for day and connector; ``message_stats`` with
+    its monthly rows for whole months, for account and area) plus the unfolded deltas."""
+    if group == "connector":
+        return await connector_counts(db, first, last)
+    if group == "day":
+        c, d = message_stats_connector, message_stats_delta
+        lo, hi = first.isoformat(), last.isoformat()
+        reads: list[Any] = [
+            _sums(c.c.day, c.c.status, c).where(c.c.day >= lo, c.c.day <= hi),
+            _sums(d.c.day, d.c.status, d).where(
+                d.c.day >= lo, d.c.day <= hi, d.c.hour.is_not(None)
+            ),
+        ]
+    elif group in ("account", "area"):
+        column = "account_id" if group == "account" else "area"
+        spans: list[tuple[Any, str, str, str]] = []
+        head, months, tail = _split(first, last)
+        for day_lo, day_hi in (head, tail):
+            if day_lo <= day_hi:
+                spans.append((message_stats, "day", day_lo.isoformat(), day_hi.isoformat()))
+        if months is not None:
+            spans.append((message_stats_monthly, "month", months[0], months[1]))
+        spans.append((message_stats_delta, "day", first.isoformat(), last.isoformat()))
+        reads = [
+            _sums(t.c[column], t.c.status, t).where(t.c[period] >= lo, t.c[period] <= hi)
+            for t, period, lo, hi in spans
+        ]
+    else:
+        raise ValueError(f"unknown report group {group!r}")
+    sums: dict[tuple[str, str], list[int]] = {}
+    async with db.read() as conn:
+        for q in reads:
+            for r in await conn.execute(q):
+                acc = sums.setdefault((str(r.key), str(r.status)), [0, 0, 0])
+                acc[0] += int(r.n or 0)
+                acc[1] += int(r.p or 0)
+                acc[2] += int(r.v or 0)
+    return [(k, s, n, p, v) for (k, s), (n, p, v) in sorted(sums.items()) if n]
+
+
+def _sums(key: Any, status: Any, t: Any) -> Any:
+    return select(
+        key.label("key"),
+        status,
+        func.sum(t.c.messages).label("n"),
+        func.sum(t.c.parts).label("p"),
+        func.sum(t.c.cost_micros).label("v"),
+    ).group_by(key, status)

@@ -124,6 +124,7 @@ RU: dict[str, str] = {
     "Recent traffic": "Последние сообщения",
     "Recipients": "Получатели",
     "Reconnects": "Переподключений",
+    "Last error": "Последняя ошибка",
     "Refund": "Возврат",
     "Registration": "Регистрация",
     "Reject": "Отклонить",
@@ -293,13 +294,19 @@ RU: dict[str, str] = {
     "Saved": "Сохранено",
     "Saved; applied within a second": "Сохранено; вступит в силу в течение секунды",
     "Set price": "Задать цену",
+    "Route prices": "Цены маршрутов",
+    "Charged per part when it goes out via the connector, instead of the list price": (
+        "За часть, ушедшую через это подключение, вместо цены прайс-листа"
+    ),
+    "New price": "Новая цена",
+    "No route prices: the list prices apply": "Цен маршрутов нет: действует прайс-лист",
+    "Set route price": "Задать цену маршрута",
     "Total": "Итого",
     "Try the next connector after an UNDELIV receipt": (
         "После отчёта UNDELIV пробовать следующее подключение"
     ),
     "Version": "Версия",
     "any": "любой",
-    "via": "через",
     "Limit, parts per second (0: none)": "Лимит, частей в секунду (0 — без лимита)",
     "Set limit": "Задать лимит",
     "Channel": "Канал",

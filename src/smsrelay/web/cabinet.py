@@ -87,10 +87,11 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
             lang = str(form.get("lang", lang)) if form.get("lang") in ("ru", "en") else lang
             login_name = str(form.get("login", ""))[:64]
             password = str(form.get("password", ""))[:256]
-            keys = (f"lk:{login_name}", f"lk-ip:{_client_ip(request)}")
+            keys = (login_name, _client_ip(request))
+            throttle = svc.access.client_throttle
             if not web.signer.login_token_ok(request, str(form.get("csrf", ""))):
                 error = "Session expired, please try again"
-            elif not svc.access.throttle.allowed(*keys):
+            elif not throttle.allows(*keys):
                 error = "Too many attempts, try again in a few minutes"
             else:
                 try:
@@ -98,10 +99,10 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
                         Credentials(login=login_name, password=password)
                     )
                 except DocumentError:
-                    svc.access.throttle.failed(*keys)
+                    throttle.failed(*keys)
                     error = "Wrong login or password"
                 else:
-                    svc.access.throttle.succeeded(keys[0])
+                    throttle.succeeded(keys[0])
                     lang = await svc.access.account_lang(account.id) or lang
                     sid = await svc.access.open_session(SessionKind.CLIENT, account.id, lang)
                     response = redirect("/lk/")
@@ -142,7 +143,7 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
     async def overview(ctx: PageContext) -> Response:
         account: Account = ctx.subject
         days = await svc.cabinet.daily(account, 30)
-        today = svc.clock.now().date()
+        today = to_local(svc.clock.now(), account).date()  # the account's day, as the chart
         first = today - timedelta(days=29)
         totals: dict[StatusGroup, int] = dict.fromkeys(ORDER, 0)
         today_counts: dict[StatusGroup, int] = dict.fromkeys(ORDER, 0)

@@ -89,18 +89,19 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
             lang = str(form.get("lang", lang)) if form.get("lang") in ("ru", "en") else lang
             name = str(form.get("login", ""))[:64]
             password = str(form.get("password", ""))[:256]
-            keys = (f"op:{name}", f"op-ip:{_client_ip(request)}")
+            keys = (name, _client_ip(request))
+            throttle = svc.access.operator_throttle
             if not web.signer.login_token_ok(request, str(form.get("csrf", ""))):
                 error = "Session expired, please try again"
-            elif not svc.access.throttle.allowed(*keys):
+            elif not throttle.allows(*keys):
                 error = "Too many attempts, try again in a few minutes"
             else:
                 op = await svc.access.check_operator(name, password)
                 if op is None:
-                    svc.access.throttle.failed(*keys)
+                    throttle.failed(*keys)
                     error = "Wrong login or password"
                 else:
-                    svc.access.throttle.succeeded(keys[0])
+                    throttle.succeeded(keys[0])
                     sid = await svc.access.open_session(SessionKind.OPERATOR, op.id, lang)
                     await svc.access.audit(op.id, "login", op.name, _client_ip(request))
                     response = redirect("/admin/")

@@ -90,12 +90,20 @@ def more_console_routes(
                     await audit(ctx, "price.set", prefix, f"{amount.format()} {area}")
                     notice = "Saved"
                 elif action == "route_price":
-                    connector = str(f.get("connector", "")).strip()
-                    prefix = str(f.get("prefix", "")).strip()
-                    amount = Money.parse(str(f.get("price", "")).strip())
-                    await svc.routing.set_route_price(connector, prefix, amount)
-                    await audit(ctx, "route_price.set", f"{connector}/{prefix}", amount.format())
-                    notice = "Saved"
+                    # the CLI's `price set PREFIX PRICE --route CONNECTOR`, same service
+                    connector = str(f.get("connector", "")).strip()[:32]
+                    prefix = str(f.get("prefix", "")).strip()[:16]
+                    amount = Money.parse(str(f.get("price", "")).strip()[:24])
+                    entry = await svc.routing.set_route_price(
+                        connector, "" if prefix == "*" else prefix, amount
+                    )
+                    await audit(
+                        ctx,
+                        "route_price.set",
+                        f"{entry.connector}/{entry.prefix or '*'}",
+                        entry.price.format(),
+                    )
+                    notice = "Saved; applied within a second"
             except (AdminError, MoneyError, ValueError) as exc:
                 error = str(exc)
         config = await svc.routing.config()
@@ -131,7 +139,7 @@ def more_console_routes(
     @page
     async def reports(ctx: PageContext) -> Response:
         since, until, shown = _period(ctx)
-        rows = await svc.console.report(since, until, shown["by"], await svc.prices())
+        rows = await svc.console.report(since, until, shown["by"])
         totals = (
             sum(r.messages for r in rows),
             sum(r.parts for r in rows),
@@ -153,7 +161,7 @@ def more_console_routes(
     @page
     async def reports_csv(ctx: PageContext) -> Response:
         since, until, shown = _period(ctx)
-        rows = await svc.console.report(since, until, shown["by"], await svc.prices())
+        rows = await svc.console.report(since, until, shown["by"])
         buf = io.StringIO()
         out = csv.writer(buf)
         out.writerow([shown["by"], "messages", "parts", "delivered", "revenue"])
