@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute
 
 from .clock import Clock, SystemClock
 from .config import Settings, demo_account_path, mask_url, sqlite_path
+from .delivery.delegation import CreditHandoff
 from .delivery.engine import Engine, EngineSettings
 from .delivery.limits import FlowControl
 from .delivery.ownership import ConnectorOwnership
@@ -110,6 +111,10 @@ class Cluster:
     @property
     def wake_path(self) -> Path:
         return self.run_dir / "wake.sock"
+
+    @property
+    def credit_path(self) -> Path:
+        return self.run_dir / "credit.sock"
 
     @property
     def links_path(self) -> Path:
@@ -251,9 +256,11 @@ async def build_runtime(
 
     handoff: Handoff | None = engine  # due SMS are claimed in the accepting transaction
     wake_sender: WakeSender | None = None
-    if cluster is not None and http_only:  # stored queued, then worker 0 is woken
+    credit: CreditHandoff | None = None
+    if cluster is not None and http_only:  # claimed on worker 0's credit, else queued + wake
         wake_sender = WakeSender(cluster.wake_path, lease=settings.lease_seconds)
-        handoff = wake_sender
+        credit = CreditHandoff(cluster.credit_path, wake_sender.wake, settings.lease_seconds)
+        handoff = credit
     submit = SubmitService(
         stores.messages,
         clock,
@@ -589,8 +596,10 @@ async def build_runtime(
     )
     if wake_sender is not None:
         workers.append(wake_sender)
+    if credit is not None:
+        workers.append(credit)
     if cluster is not None and not http_only:
-        _serve_cluster(cluster, clock, engine, extras, workers, connectors)
+        _serve_cluster(cluster, settings, clock, engine, extras, workers, connectors)
     app = create_app(MeteredPlatform(platform, metrics, "json"), api_settings, routes + ops_routes)
     _count_http(app, metrics)
     return Runtime(
@@ -746,6 +755,7 @@ class _CallbacksOnly:
 
 def _serve_cluster(
     cluster: Cluster,
+    settings: Settings,
     clock: Clock,
     engine: Engine | None,
     extras: dict[str, Any],
@@ -753,7 +763,8 @@ def _serve_cluster(
     connectors: list[SmppConnector],
 ) -> None:
     """Worker 0 of several: wakes from the HTTP-only processes reach the engine (and the Viber
-    dispatcher); the binds are written for them to read."""
+    dispatcher), the engine lends them delivery slots (``delivery.delegation``); the binds
+    are written for them to read."""
     from .delivery.link_snapshot import LinkSnapshotWriter
     from .delivery.wake import WakeListener
 
@@ -764,6 +775,16 @@ def _serve_cluster(
         listener.on_wake(extras["viber"].wake)
     extras["wake_listener"] = listener
     workers.insert(0, listener)  # open before the others start (stopped last)
+    if engine is not None:  # the children claim at acceptance on our credit
+        from .delivery.delegation import CreditLender
+
+        lender = CreditLender(
+            cluster.credit_path,
+            engine,
+            share=min(settings.claim_batch, settings.max_in_flight // 4),
+        )
+        extras["credit_lender"] = lender
+        workers.insert(1, lender)
     if "links" in extras:
         workers.append(
             LinkSnapshotWriter(

@@ -319,6 +319,11 @@ class Engine:
     def lease(self) -> timedelta:
         return self._settings.lease
 
+    def takes_handoffs(self) -> bool:
+        """Whether messages claimed for us elsewhere are welcome (``delivery.delegation``):
+        running, a connector bound, and every route delivered by this node."""
+        return self._running and self._router.any_ready() and self.routes_here() is None
+
     def reserve(self, wanted: int) -> int:
         """Slots for messages an accepting transaction will store as claimed by us."""
         if not self._running or not self._router.any_ready():
