@@ -108,6 +108,8 @@ async def _round(
         "SMSRELAY_DATABASE_URL": url,
         "SMSRELAY_LOG_LEVEL": "warning",
         "SMSRELAY_DATA_DIR": str(workdir / "var"),
+        # a node stands for a machine: one process each unless --workers says otherwise
+        "SMSRELAY_WORKERS": os.environ.get("SMSRELAY_WORKERS", "1"),
     }
     run.smsrelay(workdir, "migrate", env=env)
     run.smsrelay(
