@@ -108,3 +108,29 @@ async def test_subscribers_merge_page_and_unknown_base(kit: Kit, store: SqlBaseS
     assert LATER == await store.base_changed_at(alice.id, base)
     assert await store.phone_page(bob.id, base, None, 0, 10) is None
     assert (1, []) == await store.phone_page(alice.id, base, None, 10, 10)
+
+
+async def test_one_subscriber_is_found_only_in_its_owners_base(
+    kit: Kit, store: SqlBaseStore
+) -> None:
+    """The cabinet's subscriber page reads one number: in its own base only."""
+    alice = await kit.account("alice")
+    bob = await kit.account("bob")
+    [(base, _)] = await store.change_bases(alice.id, [BaseOp(None)], NOW)
+    assert base is not None
+    given = {"name": "Ann", "date_birth": "1990-02-03"}
+    await store.change_phones(
+        alice.id, [(base, [SubscriberChange("79000000001", given=given)])], NOW
+    )
+    found = await store.subscriber(alice.id, base, "79000000001")
+    assert found is not None
+    assert ("79000000001", "Ann", "1990-02-03", "") == (
+        found.phone,
+        found.fields["name"],
+        found.fields["date_birth"],
+        found.fields["surname"],
+    )
+    assert NOW == found.updated_at
+    assert await store.subscriber(alice.id, base, "79000000002") is None
+    assert await store.subscriber(bob.id, base, "79000000001") is None
+    assert await store.subscriber(alice.id, 2**70, "79000000001") is None

@@ -33,6 +33,7 @@ def test_code_texts_have_russian() -> None:
         "cabinet_more.py",
         "console_more.py",
         "bases_pages.py",
+        "base_forms.py",
         "console_tariffs.py",
     ):
         text = (TEMPLATES.parent / name).read_text()

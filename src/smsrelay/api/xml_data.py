@@ -25,7 +25,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Final
 from xml.etree.ElementTree import Element
 
@@ -37,11 +37,17 @@ from ..domain.accounts import Account, Lang
 from ..domain.errors import DocumentErrorCode, ValidationError
 from ..domain.messages import Channel, check_phone, normalize_phone
 from ..services.bases import (
+    MAX_DAY_BEFORE,
+    MAX_FIELD_CHARS,
+    MAX_GREETING_CHARS,
     SUBSCRIBER_FIELDS,
     BaseOp,
     BasesService,
     SettingsPatch,
     SubscriberChange,
+    birth_date,
+    gender,
+    time_of_day,
 )
 from ..services.facade import Platform
 from ..services.numberinfo import NumberInfoService
@@ -72,13 +78,9 @@ NO_SUCH_BASE: Final[Mapping[Lang, str]] = {
 DEFAULT_NAME_DELIVERY: Final[Mapping[Lang, str]] = {Lang.RU: "Шлюз", Lang.EN: "Gateway"}
 #: Most items (phones, bases, ids) one document may carry.
 MAX_ITEMS: Final = 10_000
-#: Longest attribute value stored; the greeting text may be longer.
-MAX_FIELD_CHARS: Final = 1_000
-MAX_GREETING_CHARS: Final = 10_000
 _MAX_PAGE: Final = 1_000_000
 
 _YES: Final = {"yes": True, "1": True, "true": True, "no": False, "0": False, "false": False}
-_MALE: Final = {"m": "m", "f": "f", "мужской": "m", "женский": "f", "": ""}
 _POST: Final = ["GET", "POST"]
 
 
@@ -343,16 +345,12 @@ def _flag(raw: str | None) -> bool | None:
 
 
 def _time_of_day(raw: str | None) -> str | None:
-    """``HH:MM`` (seconds tolerated and dropped); ``""`` clears it."""
-    if raw is None or raw.strip() == "":
-        return None if raw is None else ""
-    parts = raw.strip().split(":")
-    if len(parts) not in (2, 3) or not all(_digits(p) and len(p) <= 2 for p in parts):
-        raise ValidationError("time must be HH:MM")
-    hour, minute = int(parts[0]), int(parts[1])
-    if hour > 23 or minute > 59 or (len(parts) == 3 and int(parts[2]) > 59):
-        raise ValidationError("time out of range")
-    return f"{hour:02d}:{minute:02d}"
+    if raw is None:
+        return None
+    try:
+        return time_of_day(raw)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _settings_patch(el: Element) -> SettingsPatch:
@@ -362,7 +360,7 @@ def _settings_patch(el: Element) -> SettingsPatch:
         name_base=_text(attr(el, "name_base")),
         time_birth=_time_of_day(attr(el, "time_birth")),
         local_time_birth=_flag(attr(el, "local_time_birth")),
-        day_before=None if day_before in (None, "") else _int(day_before, 0, 366),
+        day_before=None if day_before in (None, "") else _int(day_before, 0, MAX_DAY_BEFORE),
         originator_birth=_text(attr(el, "originator_birth")),
         on_birth=_flag(attr(el, "on_birth")),
         greeting=_text(greeting.strip() if greeting is not None else None, MAX_GREETING_CHARS),
@@ -380,28 +378,15 @@ def _subscriber_change(el: Element) -> SubscriberChange:
         value = _text(attr(el, name))
         if value is None:
             continue
-        if name == "male":
-            male = _MALE.get(value.strip().lower())
-            if male is None:
-                raise ValidationError("male must be m or f")
-            value = male
-        elif name == "date_birth":
-            value = _birth_date(value)
+        try:
+            if name == "male":
+                value = gender(value)
+            elif name == "date_birth":
+                value = birth_date(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
         given[name] = value
     return SubscriberChange(phone, given=given)
-
-
-def _birth_date(raw: str) -> str:
-    """``YYYY-MM-DD``; ``""`` clears it."""
-    text = raw.strip()
-    if text == "":
-        return ""
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ValidationError("date_birth must be YYYY-MM-DD") from None
 
 
 # --- rendering -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import enum
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final, Protocol
 
 from ..clock import Clock
@@ -22,6 +22,9 @@ from .localtime import from_local, to_local
 from .numberinfo import NumberInfoService
 
 __all__ = [
+    "MAX_DAY_BEFORE",
+    "MAX_FIELD_CHARS",
+    "MAX_GREETING_CHARS",
     "PHONES_PAGE_SIZE",
     "SUBSCRIBER_FIELDS",
     "Base",
@@ -34,7 +37,10 @@ __all__ = [
     "SettingsPatch",
     "Subscriber",
     "SubscriberChange",
+    "birth_date",
+    "gender",
     "page_count",
+    "time_of_day",
 ]
 
 #: Subscribers per X11 page (the spec gives no size; see docs/compatibility.md).
@@ -55,6 +61,55 @@ SUBSCRIBER_FIELDS: Final = (
     "addition_4",
     "addition_5",
 )
+
+
+#: Longest setting or subscriber value stored; the greeting text may be longer.
+MAX_FIELD_CHARS: Final = 1_000
+MAX_GREETING_CHARS: Final = 10_000
+#: ``day_before`` is 0 (the day itself) to a year ahead.
+MAX_DAY_BEFORE: Final = 366
+
+_GENDER: Final = {"m": "m", "f": "f", "мужской": "m", "женский": "f", "": ""}
+
+
+# The value rules every way in (X10/X12 and the cabinet) shares; each raises ValueError.
+
+
+def time_of_day(raw: str) -> str:
+    """``HH:MM`` (seconds tolerated and dropped); ``""`` clears it."""
+    text = raw.strip()
+    if text == "":
+        return ""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not all(
+        p.isascii() and p.isdigit() and len(p) <= 2 for p in parts
+    ):
+        raise ValueError("time must be HH:MM")
+    hour, minute = int(parts[0]), int(parts[1])
+    if hour > 23 or minute > 59 or (len(parts) == 3 and int(parts[2]) > 59):
+        raise ValueError("time out of range")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def birth_date(raw: str) -> str:
+    """``YYYY-MM-DD``; ``""`` clears it."""
+    text = raw.strip()
+    if text == "":
+        return ""
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError("date_birth must be YYYY-MM-DD") from None
+
+
+def gender(raw: str) -> str:
+    """``m``/``f`` (the spec's Russian words too); ``""`` clears it."""
+    found = _GENDER.get(raw.strip().lower())
+    if found is None:
+        raise ValueError("male must be m or f")
+    return found
 
 
 class ChangeResult(enum.StrEnum):
@@ -160,6 +215,10 @@ class BaseStore(Protocol):
         """(total matching, the slice ordered by phone); None if the account has no such base."""
         ...
 
+    async def subscriber(self, account_id: int, base_id: int, phone: str) -> Subscriber | None:
+        """One subscriber of the account's base; None if there is no such base or number."""
+        ...
+
     async def change_phones(
         self,
         account_id: int,
@@ -200,6 +259,14 @@ class BasesService:
         total, rows = found
         local = [dataclasses.replace(s, updated_at=to_local(s.updated_at, account)) for s in rows]
         return PhonePage(page, page_count(total, PHONES_PAGE_SIZE), local)
+
+    async def subscriber(self, account: Account, base_id: int, phone: str) -> Subscriber | None:
+        """One subscriber (``updated_at`` in local time); None if the account's base has no
+        such number or the account no such base."""
+        found = await self._store.subscriber(account.id, base_id, phone)
+        if found is None:
+            return None
+        return dataclasses.replace(found, updated_at=to_local(found.updated_at, account))
 
     async def change_phones(
         self, account: Account, batches: Sequence[tuple[int, Sequence[SubscriberChange]]]

@@ -151,6 +151,25 @@ class SqlBaseStore:
             ]
         return total, found
 
+    async def subscriber(self, account_id: int, base_id: int, phone: str) -> Subscriber | None:
+        async with self._db.read() as conn:
+            if await self._own_base(conn, account_id, base_id) is None:
+                return None
+            r = (
+                await conn.execute(
+                    select(base_phones).where(
+                        base_phones.c.base_id == base_id, base_phones.c.phone == phone
+                    )
+                )
+            ).first()
+        if r is None:
+            return None
+        return Subscriber(
+            phone=r.phone,
+            fields={name: getattr(r, name) for name in SUBSCRIBER_FIELDS},
+            updated_at=r.updated_at,
+        )
+
     async def change_phones(
         self,
         account_id: int,

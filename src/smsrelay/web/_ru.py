@@ -401,4 +401,44 @@ RU: dict[str, str] = {
     "Kept for your next logins; API error messages keep the API language setting": (
         "Сохраняется для следующих входов; язык ошибок API задаётся настройкой API"
     ),
+    # editing bases, subscribers and per-sender limits (webgaps)
+    "Name and birthday greetings": "Название и поздравления с днём рождения",
+    "Greeting sender": "Отправитель поздравления",
+    "Send birthday greetings": "Поздравлять с днём рождения",
+    "At (HH:MM)": "Время (ЧЧ:ММ)",
+    "Days before the birthday": "За сколько дней до дня рождения",
+    "In the subscriber's own time zone (else in yours)": (
+        "По часовому поясу абонента (иначе — по вашему)"
+    ),
+    "Greeting text ({name}, {surname}… are replaced)": (
+        "Текст поздравления ({name}, {surname}… подставляются)"
+    ),
+    "Edit": "Изменить",
+    "Subscriber": "Абонент",
+    "male, m": "мужской, m",
+    "female, f": "женский, f",
+    "Back to the base": "Назад к базе",
+    "Remove from the base": "Удалить из базы",
+    "Subscriber removed": "Абонент удалён",
+    "The time must be HH:MM": "Время — в виде ЧЧ:ММ",
+    "Days before: a whole number from 0 to 366": "Дней до дня рождения — целое число от 0 до 366",
+    "The sender name is not valid": "Недопустимое имя отправителя",
+    "To send greetings, give the time, the sender and the text": (
+        "Чтобы отправлять поздравления, укажите время, отправителя и текст"
+    ),
+    "The date of birth must be YYYY-MM-DD": "Дата рождения — в виде ГГГГ-ММ-ДД",
+    "Choose the gender from the list": "Выберите пол из списка",
+    "Enter a sender name (up to 11 characters, or 15 digits)": (
+        "Введите имя отправителя (до 11 символов или до 15 цифр)"
+    ),
+    "A limit is a number of parts per second up to 100000 (0 removes it)": (
+        "Лимит — число частей в секунду до 100000 (0 снимает лимит)"
+    ),
+    "Limit removed": "Лимит снят",
+    "Rate limits": "Лимиты скорости",
+    "Whole account": "Весь аккаунт",
+    "No limit": "Без лимита",
+    "parts/s": "частей/с",
+    "Limit a sender name": "Лимит для имени отправителя",
+    "Parts per second (0: none)": "Частей в секунду (0 — без лимита)",
 }

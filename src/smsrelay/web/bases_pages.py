@@ -1,6 +1,7 @@
-"""Subscriber bases in the cabinet (the X9-X12 features): list, create, rename, delete; a
-base's subscribers page by page; numbers pasted in; a CSV imported with a column mapping
-the client checks on a preview of the first rows before anything is stored.
+"""Subscriber bases in the cabinet (the X9-X12 features): list, create, delete; a base's
+subscribers page by page; numbers pasted in; a CSV imported with a column mapping the client
+checks on a preview of the first rows before anything is stored. Editing a base's settings
+and one subscriber is ``base_forms``.
 
 The uploaded CSV is kept through ``FileService`` (the account's own upload, by id) between
 the preview and the import, so the browser never has to send it twice.
@@ -18,8 +19,16 @@ from starlette.routing import BaseRoute, Route
 
 from ..domain.accounts import Account
 from ..domain.messages import check_phone, normalize_phone
-from ..services.bases import SUBSCRIBER_FIELDS, BaseOp, SettingsPatch, SubscriberChange
+from ..domain.senders import SenderState
+from ..services.bases import (
+    SUBSCRIBER_FIELDS,
+    BaseOp,
+    BaseSettings,
+    SettingsPatch,
+    SubscriberChange,
+)
 from ..services.compose import parse_recipients
+from .base_forms import settings_from_form, subscriber_routes, subscriber_url
 from .context import WebContext
 from .pages import PageContext, PageMaker, Render
 
@@ -68,7 +77,7 @@ def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseR
     svc = web.services
 
     async def _base(account: Account, raw: str) -> Any:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             return None
         return next((b for b in await svc.bases.list_bases(account) if b.id == int(raw)), None)
 
@@ -79,7 +88,7 @@ def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseR
         if ctx.request.method == "POST":
             if ctx.form.get("action") == "delete":
                 raw = str(ctx.form.get("id", ""))
-                if raw.isdigit():
+                if raw.isascii() and raw.isdigit() and len(raw) <= 18:
                     await svc.bases.change_bases(account, [BaseOp(int(raw), delete=True)])
                     notice = "Removed"
             else:
@@ -101,10 +110,22 @@ def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseR
         if found is None:
             return render(ctx, "lk/not_found.html", "bases", status_code=404)
         notice = error = ""
+        if ctx.request.query_params.get("removed") == "1":
+            notice = "Subscriber removed"
         preview = None
+        settings = found.settings
         if ctx.request.method == "POST":
             action = str(ctx.form.get("action", ""))
-            if action == "paste":
+            if action == "settings":
+                patch, error = settings_from_form(ctx.form)
+                if patch is None:
+                    settings = _as_typed(ctx)
+                else:
+                    await svc.bases.change_bases(account, [BaseOp(found.id, patch)])
+                    found = await _base(account, str(found.id)) or found
+                    settings = found.settings
+                    notice = "Saved"
+            elif action == "paste":
                 phones = parse_recipients(str(ctx.form.get("phones", ""))[:400_000]).phones
                 await _store(account, found.id, [SubscriberChange(p) for p in phones])
                 notice = "Saved"
@@ -130,13 +151,20 @@ def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseR
                 notice = "Imported" if done else "Nothing imported"
                 _ = skipped
         raw_page = ctx.request.query_params.get("page", "1")
-        number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+        number = (
+            int(raw_page)
+            if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) < 100_000
+            else 1
+        )
         phones = await svc.bases.phone_page(account, found.id, number, None)
         return render(
             ctx,
             "lk/base_detail.html",
             "bases",
             base=found,
+            settings=settings,
+            senders=await _senders(account),
+            subscriber_url=subscriber_url,
             phones=phones,
             preview=preview,
             columns=COLUMNS,
@@ -144,13 +172,33 @@ def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseR
             error=error,
         )
 
+    def _as_typed(ctx: PageContext) -> BaseSettings:
+        """The settings form as the client typed it (shown again with the error)."""
+        f = ctx.form
+        days = str(f.get("day_before", ""))[:8]
+        return BaseSettings(
+            name_base=str(f.get("name_base", ""))[:200],
+            time_birth=str(f.get("time_birth", ""))[:8],
+            local_time_birth=f.get("local_time_birth") == "on",
+            day_before=int(days) if days.isascii() and days.isdigit() else 0,
+            originator_birth=str(f.get("originator_birth", ""))[:32],
+            on_birth=f.get("on_birth") == "on",
+            greeting=str(f.get("greeting", ""))[:10_000],
+        )
+
+    async def _senders(account: Account) -> list[str]:
+        listing = await svc.senders.listing(account)
+        return [s.name for s in listing if s.state is SenderState.COMPLETED]
+
     async def _store(account: Account, base_id: int, changes: list[SubscriberChange]) -> None:
         for i in range(0, len(changes), CHUNK):
             await svc.bases.change_phones(account, [(base_id, changes[i : i + CHUNK])])
 
     async def _import(ctx: PageContext, account: Account, base_id: int) -> tuple[int, int]:
         raw = str(ctx.form.get("file_id", ""))
-        stored = await svc.files.file_of(account, int(raw)) if raw.isdigit() else None
+        stored = (
+            await svc.files.file_of(account, int(raw)) if raw.isascii() and raw.isdigit() else None
+        )
         if stored is None:
             return 0, 0
         data = await asyncio.to_thread(svc.files.path_of(stored).read_bytes)
@@ -175,4 +223,5 @@ def bases_routes(web: WebContext, page: PageMaker, render: Render) -> list[BaseR
     return [
         Route("/bases", bases, methods=["GET", "POST"]),
         Route("/bases/{id}", base, methods=["GET", "POST"]),
+        *subscriber_routes(web, page, render),
     ]
