@@ -339,3 +339,68 @@ async def test_route_prices_are_editable_like_the_cli(web: Web) -> None:
         assert 403 == r.status_code
     config = await routing.config()
     assert [("main", "7", "0.5")] == [(p.connector, p.prefix, str(p.price)) for p in config.prices]
+
+
+async def test_sender_name_limits_on_the_account_page(web: Web) -> None:
+    """The account page shows the account's limit and each sender name's (the CLI's
+    ``account limit --sender`` included), sets and removes them through ``RoutingAdmin``,
+    audits each change, refuses bad input with a reason; a viewer and a request without the
+    CSRF token change nothing."""
+    await web.runtime.extras["web_access"].create_operator("eve", "viewer-pass-1", "viewer")
+    op_pw = await web.operator("root")
+    await web.account("alice")
+    record = await web.runtime.stores.accounts.find_by_login("alice")
+    assert record is not None
+    routing = web.runtime.extras["routing_admin"]
+    await routing.set_limit(
+        "alice", 7.0, "Promo"
+    )  # as `smsrelay account limit alice 7 --sender Promo`
+
+    async def limits() -> set[tuple[str, float]]:
+        config = await routing.config()
+        return {(lim.sender, lim.parts_per_s) for lim in config.limits}
+
+    url = f"/admin/accounts/{record.account.id}"
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "root", op_pw)
+        page = await http.get(url)
+        assert 'data-sender="Promo"' in page.text and "Без лимита" in page.text
+        await http.post(url, data={"csrf": csrf, "action": "limit", "parts_per_s": "25"})
+        r = await http.post(
+            url,
+            data={"csrf": csrf, "action": "sender_limit", "sender": "Shop", "parts_per_s": "2,5"},
+        )
+        assert "Сохранено" in r.text and 'data-sender="Shop"' in r.text
+        assert {("", 25.0), ("Promo", 7.0), ("Shop", 2.5)} == await limits()
+        for bad, reason in (
+            ({"sender": "Way too long a name"}, "Введите имя отправителя"),
+            ({"sender": ""}, "Введите имя отправителя"),
+            ({"parts_per_s": "nan"}, "Лимит — число частей в секунду"),
+            ({"parts_per_s": "200000"}, "Лимит — число частей в секунду"),
+            ({"parts_per_s": "-1"}, "Лимит — число частей в секунду"),
+        ):
+            data = {"csrf": csrf, "action": "sender_limit", "sender": "Shop", "parts_per_s": "1"}
+            r = await http.post(url, data={**data, **bad})
+            assert reason in r.text, bad
+        r = await http.post(
+            url,
+            data={"csrf": csrf, "action": "sender_limit", "sender": "Promo", "parts_per_s": "0"},
+        )
+        assert "Лимит снят" in r.text and 'data-sender="Promo"' not in r.text
+        assert {("", 25.0), ("Shop", 2.5)} == await limits()
+        r = await http.post(
+            url, data={"action": "sender_limit", "sender": "Shop", "parts_per_s": "0"}
+        )
+        assert 403 == r.status_code
+        audit = await http.get("/admin/audit")
+        assert "account.sender_limit" in audit.text
+        assert "alice/Shop" in audit.text and "alice/Promo" in audit.text
+    async with web.client() as http:
+        csrf = await web.login(http, "admin", "eve", "viewer-pass-1")
+        page = await http.get(url)
+        assert 'data-sender="Shop"' in page.text and 'id="sender-limit"' not in page.text
+        r = await http.post(
+            url, data={"csrf": csrf, "action": "sender_limit", "sender": "Shop", "parts_per_s": "0"}
+        )
+        assert 403 == r.status_code
+    assert {("", 25.0), ("Shop", 2.5)} == await limits()

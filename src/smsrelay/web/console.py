@@ -7,16 +7,17 @@ Operators act through the same services as the CLI (``AdminService``, ``SenderRe
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..domain.money import Money, MoneyError
-from ..domain.senders import SenderState
+from ..domain.senders import SenderState, is_valid_sender
 from ..services.admin import AdminError
 from ..services.cabinet import HistoryFilter
 from ..services.senders import SenderError
@@ -28,6 +29,17 @@ from .security import OPERATOR, new_login_token
 __all__ = ["console_routes"]
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def rate_of(raw: str) -> float | Literal[False] | None:
+    """Parts per second from a form: None (no limit) for 0, False if not a limit."""
+    try:
+        rate = float(raw.replace(",", "."))
+    except ValueError:
+        return False
+    if not math.isfinite(rate) or not 0 <= rate <= 100_000:
+        return False
+    return rate if rate > 0 else None
 
 
 def _client_ip(request: Request) -> str:
@@ -206,12 +218,8 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
                     await svc.console.reset_password(acc.id, str(ctx.form.get("password", "")))
                     await audit(ctx, "account.password", acc.login)
                     notice = "Password changed"
-                elif action == "limit":
-                    raw = str(ctx.form.get("parts_per_s", "0")).strip() or "0"
-                    pps = float(raw)
-                    await svc.routing.set_limit(acc.login, pps if pps > 0 else None)
-                    await audit(ctx, "account.limit", acc.login, raw)
-                    notice = "Saved"
+                elif action in ("limit", "sender_limit"):
+                    notice, error = await _set_limit(ctx, acc.login, action == "sender_limit")
                 elif action == "token":
                     token = await svc.console.rotate_token(acc.id)
                     await audit(ctx, "account.token", acc.login)
@@ -219,6 +227,7 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
             except (AdminError, MoneyError, ValueError) as exc:
                 error = str(exc)
             acc = await _account_by_id(str(acc.id))
+        limits = [lim for lim in (await svc.routing.config()).limits if lim.account_id == acc.id]
         stmt = await svc.cabinet.statement(acc, None, 20)
         recent = await svc.cabinet.history(acc, HistoryFilter())
         days = await svc.cabinet.daily(acc, 30)
@@ -227,6 +236,9 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
             "admin/account.html",
             "accounts",
             acc=acc,
+            account_limit=next((lim for lim in limits if not lim.sender), None),
+            sender_limits=[lim for lim in limits if lim.sender],
+            senders=[x.name for x in await svc.senders.list(acc.login)],
             stmt=stmt,
             recent=recent.rows[:20],
             days=days,
@@ -234,6 +246,26 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
             error=error,
             token=token,
         )
+
+    async def _set_limit(ctx: PageContext, login: str, per_sender: bool) -> tuple[str, str]:
+        """The account's limit, or one sender name's, through ``RoutingAdmin.set_limit`` as
+        ``smsrelay account limit LOGIN RATE [--sender NAME]`` sets it; (notice, error)."""
+        sender = str(ctx.form.get("sender", "")).strip()[:32] if per_sender else ""
+        raw = str(ctx.form.get("parts_per_s", "0")).strip()[:16] or "0"
+        rate = rate_of(raw)
+        notice = error = ""
+        if per_sender and not is_valid_sender(sender):
+            error = "Enter a sender name (up to 11 characters, or 15 digits)"
+        elif rate is False:
+            error = "A limit is a number of parts per second up to 100000 (0 removes it)"
+        else:
+            await svc.routing.set_limit(login, rate, sender)
+            target = f"{login}/{sender}" if per_sender else login
+            await audit(ctx, f"account.{'sender_' if per_sender else ''}limit", target, raw)
+            notice = "Saved"
+            if rate is None:
+                notice = "Limit removed"
+        return notice, error
 
     @page
     async def activate(ctx: PageContext) -> Response:
