@@ -255,3 +255,63 @@ async def test_phone_layout_has_no_sideways_scroll(platform: Platform, browser: 
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], path
     await context.close()
+
+
+async def test_base_settings_subscriber_and_sender_limits_in_a_browser(
+    platform: Platform, browser: Browser
+) -> None:
+    """A client sets a base's birthday greeting and edits one subscriber; an operator limits
+    one of the client's sender names. The pages fit a phone's width."""
+    rt = platform.runtime
+    await rt.admin.create_account("carol", "carol-secret-1", balance=Money.parse("5"))
+    await rt.extras["web_access"].create_operator("root", "operator-pass-1")
+    base = platform.base_url
+    context = await browser.new_context(viewport=DESKTOP)
+    page = await context.new_page()
+    await login(page, base, "lk", "carol", "carol-secret-1")
+    await page.goto(base + "/lk/bases")
+    await page.fill("input[name=name]", "Клиенты")
+    await page.click("button[value=create]")
+    await page.click("#bases a:has-text('Клиенты')")
+    await page.fill("textarea[name=phones]", "79001234567, 79001234568")
+    await page.click("form:has(input[value=paste]) button")
+    form = page.locator("#base-settings")
+    await form.locator("input[name=on_birth]").check()
+    await form.locator("input[name=time_birth]").fill("10:00")
+    await form.locator("input[name=day_before]").fill("1")
+    await form.locator("input[name=originator_birth]").fill("Shop")
+    await form.locator("textarea[name=greeting]").fill("С днём рождения, {name}!")
+    await form.locator("button").click()
+    await expect(page.locator(".flash.ok")).to_contain_text("Сохранено")
+    await expect(page.locator("#base-settings input[name=on_birth]")).to_be_checked()
+    await shoot(page, "lk-base")
+    await page.click("#subscribers tr:has-text('79001234567') a")
+    await page.fill("#subscriber input[name=name]", "Анна")
+    await page.fill("#subscriber input[name=date_birth]", "1990-02-03")
+    await page.select_option("#subscriber select[name=male]", "f")
+    await page.click("#subscriber button")
+    await expect(page.locator(".flash.ok")).to_contain_text("Сохранено")
+    await expect(page.locator("#subscriber input[name=date_birth]")).to_have_value("1990-02-03")
+    await shoot(page, "lk-subscriber")
+    for path in (page.url, base + "/lk/bases"):
+        await page.set_viewport_size(PHONE)
+        await page.goto(path)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], path
+    await page.set_viewport_size(DESKTOP)
+    await page.goto(base + "/lk/bases")
+    await page.click("#bases a:has-text('Клиенты')")
+    await expect(page.locator("#subscribers tr:has-text('79001234567')")).to_contain_text("Анна")
+
+    op = await (await browser.new_context(viewport=DESKTOP)).new_page()
+    await login(op, base, "admin", "root", "operator-pass-1")
+    record = await rt.stores.accounts.find_by_login("carol")
+    assert record is not None
+    await op.goto(f"{base}/admin/accounts/{record.account.id}")
+    limit = op.locator("#sender-limit")
+    await limit.locator("input[name=sender]").fill("Shop")
+    await limit.locator("input[name=parts_per_s]").fill("5")
+    await limit.locator("button").click()
+    await expect(op.locator("#limits tr[data-sender=Shop] td.num")).to_have_text("5")
+    await shoot(op, "admin-account-limits")
+    await context.close()
