@@ -188,10 +188,11 @@ def _print_ready(
             if smpp is not None
             else ""
         )
-        + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else "")
-        + (f", {count} processes" if count > 1 else ""),
+        + (f", simulator SMSC on {settings.simulator_host}:{sim.port}" if sim else ""),
         err=False,
     )
+    if count > 1:  # its own line: scripts parse the ready line's ports (kept as it was)
+        click.echo(f"{count} processes serve the API on port {port} (--workers {count})")
     if demo:
         click.echo(demo.rstrip())
         click.echo(f"client cabinet http://{settings.host}:{port}/lk/ (login demo)")
