@@ -124,6 +124,8 @@ def start_server(
         "SMSRELAY_DATABASE_URL": f"sqlite:///{db}",
         "SMSRELAY_LOG_LEVEL": "warning",
     }
+    if webhook:  # the sink listens on loopback, which the default webhook policy refuses
+        env["SMSRELAY_WEBHOOK_ALLOW_PRIVATE"] = "1"
     smsrelay(workdir, "migrate", env=env)
     smsrelay(
         workdir,
