@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -730,16 +731,26 @@ def _web_secret(settings: Settings) -> bytes:
         return given.encode()
     path = Path(settings.data_dir) / "web-secret"
     if path.exists():
-        return path.read_bytes().strip()
+        return _read_secret(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_hex(32).encode()
     try:  # two processes starting at once on one data folder: the first one's key wins
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_bytes().strip()
+        return _read_secret(path)
     with os.fdopen(fd, "wb") as f:
         f.write(secret)
     return secret
+
+
+def _read_secret(path: Path) -> bytes:
+    """The key another process is writing at this moment: read once it is there (bounded)."""
+    for _ in range(100):
+        secret = path.read_bytes().strip()
+        if secret:
+            return secret
+        time.sleep(0.01)  # start-up only: the other process writes 64 bytes
+    raise RuntimeError(f"{path} stays empty: remove it and start again")
 
 
 class _CallbacksOnly:
