@@ -800,11 +800,11 @@ def _serve_cluster(
         extras["credit_lender"] = lender
         workers.insert(1, lender)
     if "links" in extras:
-        workers.append(
-            LinkSnapshotWriter(
-                cluster.links_path, extras["links"], _connector_statuses(connectors, clock), clock
-            )
+        writer = LinkSnapshotWriter(
+            cluster.links_path, extras["links"], _connector_statuses(connectors, clock), clock
         )
+        extras["link_snapshot"] = writer
+        workers.append(writer)
 
 
 def _connector_statuses(connectors: list[SmppConnector], clock: Clock) -> Callable[[], list[Any]]:

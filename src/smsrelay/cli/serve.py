@@ -26,6 +26,23 @@ from .preflight import check_ports_free
 from .workers import WorkerGroup
 
 
+async def settle_binds(runtime: Runtime, within: float = 5.0) -> None:
+    """Give the carrier binds this start makes a bounded moment (the built-in simulator's take
+    a fraction of a second), so that ``/ready`` asked right after the ready line answers for
+    them, in every process (the binds snapshot is written at once). A carrier that does not
+    bind within it is not waited for: ``/ready`` says so, as it should."""
+    ops = runtime.extras.get("operations")
+    if ops is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not (await ops.ready()).ready and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)  # the binds report no event to await here
+    snapshot = runtime.extras.get("link_snapshot")
+    if snapshot is not None:
+        snapshot.write()
+
+
 def settle_heap() -> None:
     """Once built, the platform's long-lived objects (modules, routes, compiled statements,
     caches) are moved out of the collector's sight (``gc.freeze``) and the youngest
@@ -108,6 +125,7 @@ async def _serve(settings: Settings, group: WorkerGroup | None) -> None:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
         operator = await ensure_first_operator(settings, runtime.stores)
         await runtime.start()
+        await settle_binds(runtime)
         settle_heap()
         server = http_server(runtime, settings)
         loop = asyncio.get_running_loop()
