@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -51,24 +53,23 @@ class Engine:
         return self.ready
 
 
-def message(mid: int, **over: object) -> OutboundMessage:
-    fields: dict[str, object] = {
-        "id": mid,
-        "account_id": 7,
-        "phone": "79990000001",
-        "sender": "Shop",
-        "text": "привет, мир",
-        "parts": 1,
-        "channel": Channel.SMS,
-        "kind": MessageKind.SMS,
-        "valid_until": datetime(2026, 12, 7, 3, 0, tzinfo=UTC),
-        "attempts": 1,
-        "price": Money(3_500_000),
-        "extra": {"name_delivery": "Шлюз"},
-        "due_at": datetime(2026, 12, 6, 3, 0, 0, 123456, tzinfo=UTC),
-    }
-    fields.update(over)
-    return OutboundMessage(**fields)  # type: ignore[arg-type]
+def message(mid: int, **over: Any) -> OutboundMessage:
+    base = OutboundMessage(
+        id=mid,
+        account_id=7,
+        phone="79990000001",
+        sender="Shop",
+        text="привет, мир",
+        parts=1,
+        channel=Channel.SMS,
+        kind=MessageKind.SMS,
+        valid_until=datetime(2026, 12, 7, 3, 0, tzinfo=UTC),
+        attempts=1,
+        price=Money(3_500_000),
+        extra={"name_delivery": "Шлюз"},
+        due_at=datetime(2026, 12, 6, 3, 0, 0, 123456, tzinfo=UTC),
+    )
+    return replace(base, **over)
 
 
 async def until(check: Callable[[], bool]) -> None:
