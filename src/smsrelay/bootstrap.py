@@ -510,7 +510,10 @@ async def build_runtime(
             viber_store,
             HttpViberProvider(HttpViberConfig("viber", token=settings.viber_token), viber_base),
             clock,
-            ViberDispatchSettings(poll_interval=settings.poll_interval),
+            ViberDispatchSettings(
+                poll_interval=settings.poll_interval,
+                lease=timedelta(seconds=settings.lease_seconds),  # the engine's heartbeat too
+            ),
             callback_url=settings.viber_callback_url
             or f"http://{api_host}:{settings.port}/viber/callback/viber",
             on_sms_leg=engine.wake,

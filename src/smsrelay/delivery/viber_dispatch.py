@@ -1,9 +1,12 @@
 """The Viber dispatcher: claims Viber messages, sends them through the provider, applies the
 provider's status callbacks, and runs the cascade's deadlines.
 
-Like the SMS engine, nothing lives only in memory: a message is ``submitting`` under a lease
-while the provider is asked; outcomes and callbacks are written in batches. A callback that
-arrives before its send was recorded is retried a little later (``orphan_ttl``).
+Like the SMS engine, nothing lives only in memory: a message is ``submitting`` under a short
+lease while the provider is asked, renewed by the same heartbeat as the engine's
+(:class:`~.leases.LeaseKeeper`) until its outcome is written, so a dead process's Viber
+messages are claimed again within about one lease; outcomes and callbacks are written in
+batches. A callback that arrives before its send was recorded is retried a little later
+(``orphan_ttl``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from ..services.cascade import (
     ViberSendRecord,
     ViberStatusRecord,
 )
-from ..services.ports import DeliveryQueue, StatusChange
+from ..services.ports import DeliveryQueue, LeaseRenewal, StatusChange
+from .leases import LeaseKeeper
 from .viber_connector import CallbackRejected, ViberMessage, ViberProvider
 
 __all__ = ["ViberDispatchSettings", "ViberDispatcher"]
@@ -42,7 +46,7 @@ ChangeSink = Callable[[Sequence[StatusChange]], None]
 class ViberDispatchSettings:
     claim_batch: int = 100
     max_in_flight: int = 200
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(seconds=15)  # renewed every lease/3 while held (leases.py)
     poll_interval: float = 0.25
     retry_delay: timedelta = timedelta(seconds=30)
     tick_interval: float = 1.0
@@ -93,6 +97,9 @@ class ViberDispatcher:
             self._flush_statuses, weight=len
         )
         self.stats = {"claimed": 0, "accepted": 0, "refused": 0, "retried": 0, "statuses": 0}
+        self.leases = LeaseKeeper(
+            queue if isinstance(queue, LeaseRenewal) else None, clock, self._settings.lease
+        )
 
     # --- wiring --------------------------------------------------------------------------------
 
@@ -133,6 +140,7 @@ class ViberDispatcher:
             asyncio.create_task(self._dispatch_loop(), name="viber-dispatch"),
             asyncio.create_task(self._orphan_loop(), name="viber-orphans"),
             asyncio.create_task(self._tick_loop(), name="viber-deadlines"),
+            asyncio.create_task(self.leases.run(self._closing), name="viber-leases"),
         ]
 
     async def stop(self, drain_timeout: float = 30.0) -> None:
@@ -201,13 +209,25 @@ class ViberDispatcher:
             log.error("viber_send_failed", error=repr(task.exception()))
 
     async def _send(self, message: OutboundMessage) -> None:
+        """Held (its lease renewed) and counted in flight until its outcome is written: a
+        crash sends again at most ``max_in_flight`` messages."""
+        self.leases.hold(message.id)
+        try:
+            record = await self._ask(message)
+            try:
+                await self._records.submit(record)
+            except Exception:
+                log.exception("viber_record_failed", message_id=message.id)
+        finally:
+            self.leases.drop(message.id)
+
+    async def _ask(self, message: OutboundMessage) -> ViberSendRecord:
         now = self._clock.now()
         raw = message.extra.get(EXTRA_VIBER_UNTIL)
         until = datetime.fromisoformat(raw) if raw else message.valid_until
         name = self._provider.name
         if until <= now:  # claimed after its Viber deadline: never sent
-            self._records.put(ViberSendRecord(message.id, name, SendVerdict.LATE))
-            return
+            return ViberSendRecord(message.id, name, SendVerdict.LATE)
         result = await self._provider.send(ViberMessage.of(message, now, self._callback_url, until))
         self.stats[
             {SendVerdict.ACCEPTED: "accepted", SendVerdict.REFUSED: "refused"}.get(
@@ -217,10 +237,8 @@ class ViberDispatcher:
         retry_at = None
         if result.verdict is SendVerdict.RETRY:
             retry_at = self._clock.now() + self._settings.retry_delay
-        self._records.put(
-            ViberSendRecord(
-                message.id, name, result.verdict, result.provider_id, retry_at, result.detail
-            )
+        return ViberSendRecord(
+            message.id, name, result.verdict, result.provider_id, retry_at, result.detail
         )
 
     async def _flush(self, records: Sequence[ViberSendRecord]) -> list[None]:
