@@ -755,13 +755,14 @@ def _read_secret(path: Path) -> bytes:
 
 class _CallbacksOnly:
     """A Viber dispatcher that only applies the provider's callbacks (an HTTP-only process):
-    never started (no sends, no claims), stopped to write the statuses still waiting."""
+    no sends, no claims; it retries the statuses that arrived before worker 0 wrote their
+    send, and is stopped to write the statuses still waiting."""
 
     def __init__(self, dispatcher: Any) -> None:
         self._dispatcher = dispatcher
 
     async def start(self) -> None:
-        return None
+        await self._dispatcher.start_callbacks()
 
     async def stop(self) -> None:
         await self._dispatcher.stop()

@@ -90,6 +90,7 @@ class ViberDispatcher:
         self._orphans: list[_Orphan] = []
         self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._dispatching: asyncio.Task[None] | None = None
         self._loops: list[asyncio.Task[None]] = []
         self._running = False
         self._records: GroupCommitter[ViberSendRecord, None] = GroupCommitter(self._flush)
@@ -136,20 +137,29 @@ class ViberDispatcher:
         await self._provider.start()
         self._running = True
         self._closing.clear()
+        self._dispatching = asyncio.create_task(self._dispatch_loop(), name="viber-dispatch")
         self._loops = [
-            asyncio.create_task(self._dispatch_loop(), name="viber-dispatch"),
+            self._dispatching,
             asyncio.create_task(self._orphan_loop(), name="viber-orphans"),
             asyncio.create_task(self._tick_loop(), name="viber-deadlines"),
             asyncio.create_task(self.leases.run(self._closing), name="viber-leases"),
         ]
+
+    async def start_callbacks(self) -> None:
+        """Only apply the provider's callbacks (an HTTP-only process): no claims, no sends,
+        no deadlines; statuses that arrive before their send is written (by the process that
+        sent it) are retried here like anywhere else."""
+        self._closing.clear()
+        self._loops = [asyncio.create_task(self._orphan_loop(), name="viber-orphans")]
 
     async def stop(self, drain_timeout: float = 30.0) -> None:
         """Stop claiming, finish in-flight sends, write every outcome and pending status."""
         self._running = False
         self._wake.set()
         self._capacity.set()
-        if self._loops:
-            await asyncio.wait([self._loops[0]], timeout=drain_timeout)
+        if self._dispatching is not None:
+            await asyncio.wait([self._dispatching], timeout=drain_timeout)
+            self._dispatching = None
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=drain_timeout)
         await self._records.close()
@@ -250,10 +260,14 @@ class ViberDispatcher:
     # --- statuses ------------------------------------------------------------------------------
 
     async def _orphan_loop(self) -> None:
-        """Retry statuses that arrived before their send was recorded."""
+        """Retry statuses that arrived before their send was recorded.
+
+        The wait is always bounded: a status can become an orphan after the send it waits for
+        was written (the two transactions overlap), and then nobody would set the event. An
+        idle pass costs a wake-up and no query."""
         s = self._settings
         while not self._closing.is_set():
-            await _wait(self._orphans_ready, s.orphan_retry_interval if self._orphans else None)
+            await _wait(self._orphans_ready, s.orphan_retry_interval)
             self._orphans_ready.clear()
             if self._closing.is_set() or not self._orphans:
                 continue
