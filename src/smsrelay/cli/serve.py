@@ -23,7 +23,7 @@ from ..bootstrap import Cluster, Runtime, build_runtime, ensure_demo_account, en
 from ..config import Settings, mask_url
 from ..logs import configure_logging
 from .preflight import check_ports_free
-from .workers import WorkerGroup
+from .workers import WorkerGroup, listen
 
 
 async def settle_binds(runtime: Runtime, within: float = 5.0) -> None:
@@ -106,20 +106,25 @@ async def serve_forever(settings: Settings) -> None:
     )
     quiet_client_loggers(logging.getLevelName(settings.log_level.upper()))
     group: WorkerGroup | None = None
+    sock: socket.socket | None = None
     if count > 1:  # HTTP-only children on the same socket (docs/scaling.md)
         group = WorkerGroup(settings, count)
         settings = group.settings
+        sock = group.socket
+    elif settings.port == 0:  # resolved before the build: the Viber callback URL names it
+        sock = listen(settings.host, 0)
+        settings = replace(settings, port=sock.getsockname()[1])
     try:
         if group is not None:
             await group.spawn()  # they import while this process builds
-        await _serve(settings, group)
+        await _serve(settings, group, sock)
     finally:
         if group is not None:
             await group.stop()
             group.cleanup()
 
 
-async def _serve(settings: Settings, group: WorkerGroup | None) -> None:
+async def _serve(settings: Settings, group: WorkerGroup | None, sock: socket.socket | None) -> None:
     runtime = await build_runtime(settings, cluster=group.cluster if group else None)
     try:
         demo = await ensure_demo_account(settings, runtime.admin, runtime.stores)
@@ -139,7 +144,7 @@ async def _serve(settings: Settings, group: WorkerGroup | None) -> None:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)
-        sockets = [group.socket] if group is not None else None
+        sockets = [sock] if sock is not None else None
         serving = asyncio.create_task(server.serve(sockets=sockets))
         try:
             if await until_started(server, serving):

@@ -68,10 +68,12 @@ class WorkerGroup:
             settings = replace(settings, metrics_dir=metrics_dir)
         self.settings = settings
         try:
-            self.socket = _listen(settings.host, settings.port)
+            self.socket = listen(settings.host, settings.port)
         except OSError:
             shutil.rmtree(self.run_dir, ignore_errors=True)
             raise
+        # port 0 resolved: what is built from the port (the Viber callback URL) gets the real one
+        self.settings = replace(settings, port=self.socket.getsockname()[1])
         self._children = [_Child(n) for n in range(1, count)]
         self._child_settings: bytes | None = None
         self._stopping = False
@@ -217,8 +219,9 @@ class WorkerGroup:
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """The shared HTTP socket, bound and listening (bound like uvicorn binds its own)."""
+def listen(host: str, port: int) -> socket.socket:
+    """The HTTP socket, bound and listening (bound like uvicorn binds its own); shared with
+    the children when there are several processes."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -97,6 +97,9 @@ class ViberSimulator:
         self._ids = itertools.count(1)
         self._throttled: set[str] = set()
         self.received: list[dict[str, Any]] = []  # every accepted message, for tests
+        self.held = 0  # sends that arrived while held (hold_sends), for tests
+        self._answering = asyncio.Event()
+        self._answering.set()
         self.port = 0
 
     @property
@@ -126,6 +129,14 @@ class ViberSimulator:
             await self._http.aclose()
             self._http = None
 
+    def hold_sends(self) -> None:
+        """Answer no send until :meth:`release_sends` (a provider that stalls: the sender's
+        claims stay in flight, for crash tests)."""
+        self._answering.clear()
+
+    def release_sends(self) -> None:
+        self._answering.set()
+
     # --- HTTP ----------------------------------------------------------------------------------
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -148,6 +159,9 @@ class ViberSimulator:
                         break
                     else:
                         return
+                if not self._answering.is_set():
+                    self.held += 1
+                    await self._answering.wait()
                 await _respond(conn, writer, self._handle(request, bytes(body)))
                 if conn.our_state is h11.MUST_CLOSE:
                     break
