@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,11 @@ FINAL = ("delivered", "read", "undelivered", "expired", "partly_delivered", "rej
 TOKEN = "fault-token"
 
 
-async def prepare_database(db_path: Path, balance: str = "10000000") -> str:
-    """Migrate, create the ``load`` account (token :data:`TOKEN`) and the price of ``7``."""
+async def prepare_database(
+    db_path: Path, balance: str = "10000000", viber_price: str | None = None
+) -> str:
+    """Migrate, create the ``load`` account (token :data:`TOKEN`) and the SMS price of ``7``
+    (and its Viber price when given)."""
     url = f"sqlite:///{db_path}"
     stores = await open_stores(Settings(database_url=url))
     try:
@@ -37,6 +41,8 @@ async def prepare_database(db_path: Path, balance: str = "10000000") -> str:
             "load", "pw-load", token=TOKEN, balance=Money.parse(balance), any_sender=True
         )
         await admin.set_price("7", Money.parse("0.01"), "Russia", Channel.SMS)
+        if viber_price is not None:
+            await admin.set_price("7", Money.parse(viber_price), "Russia", Channel.VIBER)
     finally:
         await stores.close()
     return url
@@ -151,6 +157,15 @@ def pending(db_path: Path) -> int:
     marks = ",".join("?" * len(FINAL))
     rows = query(db_path, f"SELECT count(*) FROM messages WHERE status NOT IN ({marks})", *FINAL)
     return int(rows[0][0])  # type: ignore[call-overload]
+
+
+async def until(check: Callable[[], bool], what: str, within: float) -> None:
+    """Until ``check()`` holds, or fail naming ``what`` after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within} s: {what}")
+        await asyncio.sleep(0.1)  # a subprocess and its database: poll with a deadline
 
 
 async def wait_all_final(db_path: Path, within: float) -> None:

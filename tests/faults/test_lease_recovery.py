@@ -5,7 +5,6 @@ flight."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from smsrelay.simulator.smsc import SimulatorConfig, Smsc
 
 from .conftest import phones
-from .processes import Serve, post_bulk, prepare_database, query, wait_all_final
+from .processes import Serve, post_bulk, prepare_database, query, until, wait_all_final
 
 pytestmark = pytest.mark.faults
 
@@ -32,14 +31,6 @@ def _leases(db: Path, ids: list[int]) -> dict[int, str]:
         *ids,
     )
     return {int(r[0]): str(r[1]) for r in rows}  # type: ignore[call-overload]
-
-
-async def _until(check: object, what: str, within: float) -> None:
-    deadline = time.monotonic() + within
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within} s: {what}")
-        await asyncio.sleep(0.1)  # a subprocess and its database: poll with a deadline
 
 
 async def test_sigkill_claims_move_on_within_one_lease(tmp_path: Path) -> None:
@@ -62,7 +53,7 @@ async def test_sigkill_claims_move_on_within_one_lease(tmp_path: Path) -> None:
         await smsc.wait_for(lambda s: s.held >= 50, within=60)
         claimed = _leases(db, ids)
         assert 0 < len(claimed) <= MAX_IN_FLIGHT
-        await _until(
+        await until(
             lambda: any(v > claimed[k] for k, v in _leases(db, list(claimed)).items()),
             "a heartbeat renewing the held leases",
             within=LEASE,
@@ -73,7 +64,7 @@ async def test_sigkill_claims_move_on_within_one_lease(tmp_path: Path) -> None:
         smsc.release_responses()
         second = await Serve.start(tmp_path, url, smsc.port, 2, **env)
         servers.append(second)
-        await _until(
+        await until(
             lambda: (
                 not _leases(db, held)
                 or all(

@@ -5,23 +5,17 @@ All end delivered, each charged once, and no more were sent twice than were in f
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from smsrelay.bootstrap import open_stores
-from smsrelay.clock import SystemClock
-from smsrelay.config import Settings
-from smsrelay.domain.messages import Channel
 from smsrelay.domain.money import Money
-from smsrelay.services.admin import AdminService
 from smsrelay.simulator.smsc import SimulatorConfig, Smsc
 from smsrelay.simulator.viber import ViberSimulator, ViberSimulatorConfig
 
-from .processes import TOKEN, Serve, prepare_database, query, wait_all_final
+from .processes import TOKEN, Serve, prepare_database, query, until, wait_all_final
 
 pytestmark = pytest.mark.faults
 
@@ -30,15 +24,6 @@ SLACK = 10.0  # the second process's start and its first claims, on a busy machi
 MESSAGES = 120
 MAX_IN_FLIGHT = 200  # the Viber dispatcher's default
 VIBER_PRICE = "0.40"
-
-
-async def _viber_price(url: str) -> None:
-    stores = await open_stores(Settings(database_url=url))
-    try:
-        admin = AdminService(stores.accounts, SystemClock())
-        await admin.set_price("7", Money.parse(VIBER_PRICE), "Russia", Channel.VIBER)
-    finally:
-        await stores.close()
 
 
 def _submitting(db: Path) -> dict[int, str]:
@@ -50,18 +35,9 @@ def _one(db: Path, sql: str) -> int:
     return int(query(db, sql)[0][0] or 0)  # type: ignore[call-overload]
 
 
-async def _until(check: object, what: str, within: float) -> None:
-    deadline = time.monotonic() + within
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within} s: {what}")
-        await asyncio.sleep(0.1)  # a subprocess and its database: poll with a deadline
-
-
 async def test_sigkill_viber_claims_move_on_within_one_lease(tmp_path: Path) -> None:
     db = tmp_path / "viber-lease.db"
-    url = await prepare_database(db)
-    await _viber_price(url)
+    url = await prepare_database(db, viber_price=VIBER_PRICE)
     before = _one(db, "SELECT balance_micros FROM accounts WHERE login = 'load'")
     smsc = Smsc(SimulatorConfig(port=0, receipt_delay=0.05))
     viber = ViberSimulator(ViberSimulatorConfig(port=0, token="smsrelay", callback_delay=0.0))
@@ -90,10 +66,10 @@ async def test_sigkill_viber_claims_move_on_within_one_lease(tmp_path: Path) -> 
         r.raise_for_status()
         info = r.json()["information"]
         assert all(e.get("state") == "send" for e in info), info[:3]
-        await _until(lambda: viber.held >= 20, "the provider holding sends", within=60)
+        await until(lambda: viber.held >= 20, "the provider holding sends", within=60)
         claimed = _submitting(db)
         assert 0 < len(claimed) <= MAX_IN_FLIGHT
-        await _until(
+        await until(
             lambda: any(v > claimed[k] for k, v in _submitting(db).items() if k in claimed),
             "a heartbeat renewing the held Viber leases",
             within=LEASE,
@@ -104,7 +80,7 @@ async def test_sigkill_viber_claims_move_on_within_one_lease(tmp_path: Path) -> 
         viber.release_sends()  # the dead process's sends are answered into closed sockets
         second = await Serve.start(tmp_path, url, smsc.port, 2, **env)
         servers.append(second)
-        await _until(
+        await until(
             lambda: (
                 not (held & set(_submitting(db)))
                 or all(

@@ -15,11 +15,10 @@ from sqlalchemy import text
 from smsrelay.clock import FakeClock
 from smsrelay.delivery.viber_connector import ViberMessage, ViberSendResult
 from smsrelay.delivery.viber_dispatch import ViberDispatcher, ViberDispatchSettings
-from smsrelay.domain.messages import Channel, NewMessage
+from smsrelay.domain.messages import Channel
 from smsrelay.domain.status import MessageStatus as S
-from smsrelay.services.cascade import SendVerdict, ViberStatusRecord, viber_leg_fields
-from smsrelay.services.commands import SendItem
-from smsrelay.services.ports import Accepted, AcceptRequest, StatusChange
+from smsrelay.services.cascade import SendVerdict, ViberStatusRecord
+from smsrelay.services.ports import StatusChange
 from smsrelay.store import Database, SqlDeliveryQueue
 from smsrelay.store.viber import SqlViberStore
 
@@ -72,27 +71,6 @@ class _Beating(SqlDeliveryQueue):
         return renewed
 
 
-async def _accept(kit: Kit, account_id: int, count: int) -> list[int]:
-    item = SendItem(recipients=[], sender="Sms", text="hi", channel=Channel.VIBER, fallback=None)
-    valid_until, extra = viber_leg_fields(item, NOW, NOW + timedelta(days=3), None)
-    new = [
-        NewMessage(
-            account_id=account_id,
-            phone=f"7900123456{i}",
-            sender="ViberName",
-            text="hi",
-            parts=1,
-            channel=Channel.VIBER,
-            valid_until=valid_until,
-            extra=extra,
-        )
-        for i in range(count)
-    ]
-    [done] = await kit.messages.accept_batch([AcceptRequest(account_id, new)], NOW)
-    assert all(isinstance(a, Accepted) for a in done)
-    return [a.id_sms for a in done if isinstance(a, Accepted)]
-
-
 @pytest.fixture
 def kit(database: Database) -> Kit:
     return Kit(database)
@@ -128,7 +106,7 @@ async def test_a_dead_dispatchers_viber_messages_move_on_after_one_short_lease(k
     its own; sixteen seconds later a second dispatcher claims and sends them with three new
     ones: all five submitted, only the two it held sent twice (``max_in_flight``)."""
     account = await kit.account()
-    first = await _accept(kit, account, 2)
+    first = await kit.accept_viber(account, cascade=False, count=2)
     clock = FakeClock(NOW)
     provider = _Provider(hold=True)
     dead = _dispatcher(kit.queue, kit.db, provider, clock, max_in_flight=2)
@@ -141,7 +119,7 @@ async def test_a_dead_dispatchers_viber_messages_move_on_after_one_short_lease(k
 
     clock.advance(10)
     assert not await kit.viber.has_work(clock.now())  # still the dead one's
-    ids = first + await _accept(kit, account, 3)
+    ids = first + await kit.accept_viber(account, cascade=False, count=3)
     clock.advance(6)  # 16 s after the claim: past the short lease (five minutes before)
     submitted: set[int] = set()
     done = asyncio.Event()
@@ -169,7 +147,7 @@ async def test_a_live_dispatcher_renews_the_leases_it_holds(kit: Kit) -> None:
     clock: a minute later (many leases) nobody else can claim it; once answered, it is
     ``submitted`` after one attempt."""
     account = await kit.account()
-    [mid] = await _accept(kit, account, 1)
+    [mid] = await kit.accept_viber(account, cascade=False, count=1)
     clock = FakeClock(NOW)
     queue = _Beating(kit.db)
     provider = _Provider(hold=True)

@@ -55,8 +55,8 @@ class Kit:
         )
         return account.id
 
-    async def viber_message(self, account_id: int, cascade: bool = True) -> int:
-        """Accept and claim one Viber message (a cascade to a 2-part SMS by default)."""
+    async def accept_viber(self, account_id: int, count: int, cascade: bool = True) -> list[int]:
+        """Accept ``count`` Viber messages (each a cascade to a 2-part SMS by default)."""
         item = SendItem(
             recipients=[],
             sender="SmsName",
@@ -65,18 +65,26 @@ class Kit:
             fallback=Channel.SMS if cascade else None,
         )
         valid_until, extra = viber_leg_fields(item, NOW, NOW + timedelta(days=3), None)
-        new = NewMessage(
-            account_id=account_id,
-            phone="79001234567",
-            sender="ViberName",
-            text="hi",
-            parts=1,
-            channel=Channel.VIBER,
-            valid_until=valid_until,
-            extra=extra,
-        )
-        [[accepted]] = await self.messages.accept_batch([AcceptRequest(account_id, [new])], NOW)
-        assert isinstance(accepted, Accepted)
+        new = [
+            NewMessage(
+                account_id=account_id,
+                phone=f"7900123456{i}",
+                sender="ViberName",
+                text="hi",
+                parts=1,
+                channel=Channel.VIBER,
+                valid_until=valid_until,
+                extra=extra,
+            )
+            for i in range(count)
+        ]
+        [done] = await self.messages.accept_batch([AcceptRequest(account_id, new)], NOW)
+        assert all(isinstance(a, Accepted) for a in done)
+        return [a.id_sms for a in done if isinstance(a, Accepted)]
+
+    async def viber_message(self, account_id: int, cascade: bool = True) -> int:
+        """Accept and claim one Viber message (a cascade to a 2-part SMS by default)."""
+        await self.accept_viber(account_id, 1, cascade)
         [claimed] = await self.queue.claim(NOW, 10, LEASE, Channel.VIBER)
         return claimed.id
 
