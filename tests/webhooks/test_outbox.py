@@ -13,7 +13,8 @@ from smsrelay.domain.status import MessageStatus
 from smsrelay.services.ports import SubmitRecord
 from smsrelay.services.webhooks import PushOutcome, WebhookConfig, WebhookFormat
 from smsrelay.store import Database, SqlAccountStore, SqlDeliveryQueue, SqlMessageStore
-from smsrelay.store.webhooks import SqlWebhookStore, backoff_delay
+from smsrelay.store.push_outbox import backoff_delay
+from smsrelay.store.webhooks import SqlWebhookStore
 from store.conftest import NOW, Kit, message
 
 LEASE = timedelta(seconds=60)

@@ -15,29 +15,11 @@ from sqlalchemy import ColumnElement, Select, func, select
 from ..domain.messages import Channel
 from ..domain.status import MessageStatus
 from ..services.webhooks import PendingPush, PushItem, WebhookConfig, WebhookFormat, XmlRoot
-from .push_outbox import (
-    DELIVERED,
-    DROPPED,
-    FAILED,
-    MAX_BACKOFF,
-    PENDING,
-    SENDING,
-    PushOutbox,
-    backoff_delay,
-)
+from .push_outbox import PushOutbox
 from .schema import accounts, messages
 from .schema_webhooks import webhook_attempts, webhook_outbox, webhooks
 
-__all__ = [
-    "DELIVERED",
-    "DROPPED",
-    "FAILED",
-    "MAX_BACKOFF",
-    "PENDING",
-    "SENDING",
-    "SqlWebhookStore",
-    "backoff_delay",
-]
+__all__ = ["SqlWebhookStore"]
 
 o = webhook_outbox
 
