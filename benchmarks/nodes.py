@@ -15,7 +15,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -57,33 +56,19 @@ class Node:
 
 
 def _start_node(workdir: Path, env: dict[str, str], node_id: str, sim_port: int) -> Node:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "smsrelay",
-            "serve",
-            "--port",
-            "0",
-            "--smpp-server-port",
-            "0",
-            "--no-simulator",
-            "--smpp-host",
-            "127.0.0.1",
-            "--smpp-port",
-            str(sim_port),
-        ],
-        cwd=workdir,
-        env={**env, "SMSRELAY_NODE_ID": node_id},
-        stdout=subprocess.PIPE,
-        text=True,
+    import run
+
+    proc, line = run.serve_ready(
+        workdir,
+        {**env, "SMSRELAY_NODE_ID": node_id},
+        "--no-simulator",
+        "--smpp-host",
+        "127.0.0.1",
+        "--smpp-port",
+        str(sim_port),
     )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "smsrelay is ready" in line:
-            host, port = line.split("API on http://")[1].split()[0].rsplit(":", 1)
-            return Node(proc, host, int(port), node_id)
-    raise RuntimeError(f"node {node_id} did not start")
+    host, port = run.ready_address(line)
+    return Node(proc, host, port, node_id)
 
 
 async def _wait(check: Callable[[], Any], within: float, what: str) -> None:
@@ -111,22 +96,7 @@ async def _round(
         # a node stands for a machine: one process each unless --workers says otherwise
         "SMSRELAY_WORKERS": os.environ.get("SMSRELAY_WORKERS", "1"),
     }
-    run.smsrelay(workdir, "migrate", env=env)
-    run.smsrelay(
-        workdir,
-        "account",
-        "create",
-        "bench",
-        "--password",
-        "bench",
-        "--token",
-        "bench-token",
-        "--balance",
-        "100000000",
-        "--any-sender",
-        env=env,
-    )
-    run.smsrelay(workdir, "price", "set", "7", "0.01", "--area", "Russia", env=env)
+    run.prepare_bench(workdir, env)
     sim, sim_port = run.start_simulator(workdir, "0.1")
     nodes: list[Node] = []
     db = await asyncpg.connect(url)

@@ -15,7 +15,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -137,37 +136,11 @@ async def scenario_binds2(
 def _serve(
     workdir: Path, env: dict[str, str], smpp_port: int, run: int
 ) -> tuple[subprocess.Popen[str], str, int]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "smsrelay",
-            "serve",
-            "--port",
-            "0",
-            "--smpp-server-port",
-            "0",
-            "--no-simulator",
-            "--smpp-host",
-            "127.0.0.1",
-            "--smpp-port",
-            str(smpp_port),
-            "--smpp-system-id",
-            "smsrelay",
-            "--smpp-password",
-            "smsrelay",
-        ],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "smsrelay is ready" in line:
-            host, port = line.split("API on http://")[1].split()[0].rsplit(":", 1)
-            return proc, host, int(port)
-    raise RuntimeError(f"server run {run} did not start")
+    import run as bench
+
+    proc, line = bench.serve_ready(workdir, env, *bench.carrier_args(smpp_port))
+    host, port = bench.ready_address(line)
+    return proc, host, port
 
 
 async def scenario_sigkill(workdir: Path, messages: int, report: Report) -> list[dict[str, object]]:
@@ -184,22 +157,7 @@ async def scenario_sigkill(workdir: Path, messages: int, report: Report) -> list
         "SMSRELAY_LEASE_SECONDS": "10",
         "SMSRELAY_MAX_IN_FLIGHT": str(max_in_flight),
     }
-    bench.smsrelay(workdir, "migrate", env=env)
-    bench.smsrelay(
-        workdir,
-        "account",
-        "create",
-        "bench",
-        "--password",
-        "bench",
-        "--token",
-        "bench-token",
-        "--balance",
-        "100000000",
-        "--any-sender",
-        env=env,
-    )
-    bench.smsrelay(workdir, "price", "set", "7", "0.01", "--area", "Russia", env=env)
+    bench.prepare_bench(workdir, env)
     smsc = Smsc(SimulatorConfig(port=0, receipt_delay=0.1))
     await smsc.start()
     per_request = 500

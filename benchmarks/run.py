@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +92,77 @@ def smsrelay(workdir: Path, *args: str, env: dict[str, str]) -> None:
     )
 
 
+def prepare_bench(workdir: Path, env: dict[str, str], price: str = "0.01") -> None:
+    """Migrate, create the ``bench`` account (token ``bench-token``) and the price of ``7``."""
+    smsrelay(workdir, "migrate", env=env)
+    smsrelay(
+        workdir,
+        "account",
+        "create",
+        "bench",
+        "--password",
+        "bench",
+        "--token",
+        "bench-token",
+        "--balance",
+        "100000000",
+        "--any-sender",
+        env=env,
+    )
+    smsrelay(workdir, "price", "set", "7", price, "--area", "Russia", env=env)
+
+
+def serve_ready(
+    workdir: Path, env: dict[str, str], *args: str, prefix: Sequence[str] = ()
+) -> tuple[subprocess.Popen[str], str]:
+    """``smsrelay serve --port 0 --smpp-server-port 0 ARGS``, once it prints its ready line
+    (returned with the process)."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            *prefix,
+            "-m",
+            "smsrelay",
+            "serve",
+            "--port",
+            "0",
+            "--smpp-server-port",
+            "0",
+            *args,
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "smsrelay is ready" in line:
+            return proc, line
+    raise RuntimeError(f"smsrelay serve {' '.join(args)} did not start")
+
+
+def ready_address(line: str) -> tuple[str, int]:
+    """The API's host and port from the ready line."""
+    host, port = line.split("API on http://")[1].split()[0].rsplit(":", 1)
+    return host, int(port)
+
+
+def carrier_args(smpp_port: int) -> tuple[str, ...]:
+    """``serve`` options for delivering to an SMSC simulator of the benchmark's own."""
+    return (
+        "--no-simulator",
+        "--smpp-host",
+        "127.0.0.1",
+        "--smpp-port",
+        str(smpp_port),
+        "--smpp-system-id",
+        "smsrelay",
+        "--smpp-password",
+        "smsrelay",
+    )
+
+
 def start_simulator(workdir: Path, receipt_delay: str) -> tuple[subprocess.Popen[str], int]:
     """The carrier in its own process, as a real carrier would be."""
     proc = subprocess.Popen(
@@ -126,78 +198,39 @@ def start_server(
     }
     if webhook:  # the sink listens on loopback, which the default webhook policy refuses
         env["SMSRELAY_WEBHOOK_ALLOW_PRIVATE"] = "1"
-    smsrelay(workdir, "migrate", env=env)
-    smsrelay(
-        workdir,
-        "account",
-        "create",
-        "bench",
-        "--password",
-        "bench",
-        "--token",
-        "bench-token",
-        "--balance",
-        "100000000",
-        "--any-sender",
-        env=env,
-    )
-    smsrelay(workdir, "price", "set", "7", price, "--area", "Russia", env=env)
+    prepare_bench(workdir, env, price)
     if webhook:  # the account's status webhook (the peer benchmark's sink)
         smsrelay(workdir, "webhook", "set", "bench", webhook, env=env)
     profile = os.environ.get("SMSRELAY_BENCH_PROFILE")  # a path: run the server under cProfile
     prefix = ["-m", "cProfile", "-o", profile] if profile else []
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            *prefix,
-            "-m",
-            "smsrelay",
-            "serve",
-            "--port",
-            "0",
-            "--simulator-port",
-            "0",
-            "--smpp-server-port",
-            "0",
-            *extra,
-        ],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "smsrelay is ready" in line:
-            url = line.split("API on http://")[1].split()[0]
-            host, port = url.rsplit(":", 1)
-            spy = os.environ.get("SMSRELAY_BENCH_PYSPY")  # path: sample the server (py-spy)
-            if spy:
-                seconds = os.environ.get("SMSRELAY_BENCH_PYSPY_SECONDS", "10")
-                subprocess.Popen(
-                    [
-                        "py-spy",
-                        "record",
-                        "-r",
-                        "250",
-                        "-f",
-                        "raw",
-                        "-o",
-                        spy,
-                        "-d",
-                        seconds,
-                        "--pid",
-                        str(proc.pid),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            smpp_port = 0
-            if "customer SMPP server on " in line:
-                where = line.split("customer SMPP server on ")[1].split(",")[0]
-                smpp_port = int(where.rsplit(":", 1)[1])
-            return Server(proc, host, int(port), db, smpp_port)
-    raise RuntimeError("server did not start")
+    proc, line = serve_ready(workdir, env, "--simulator-port", "0", *extra, prefix=prefix)
+    host, port = ready_address(line)
+    spy = os.environ.get("SMSRELAY_BENCH_PYSPY")  # path: sample the server (py-spy)
+    if spy:
+        seconds = os.environ.get("SMSRELAY_BENCH_PYSPY_SECONDS", "10")
+        subprocess.Popen(
+            [
+                "py-spy",
+                "record",
+                "-r",
+                "250",
+                "-f",
+                "raw",
+                "-o",
+                spy,
+                "-d",
+                seconds,
+                "--pid",
+                str(proc.pid),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    smpp_port = 0
+    if "customer SMPP server on " in line:
+        where = line.split("customer SMPP server on ")[1].split(",")[0]
+        smpp_port = int(where.rsplit(":", 1)[1])
+    return Server(proc, host, port, db, smpp_port)
 
 
 def pending_count(db: Path) -> int:
