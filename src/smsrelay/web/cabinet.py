@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
@@ -27,8 +26,9 @@ from ..services.senders import Registration, RegistrationResult
 from ..services.web_access import SessionKind, WebSession
 from .charts import ORDER, stacked_bars
 from .context import WebContext
+from .login import LoginSide, login_endpoint
 from .pages import Page, PageContext, parse_local, redirect
-from .security import CLIENT, new_login_token
+from .security import CLIENT
 
 __all__ = ["cabinet_routes"]
 
@@ -39,10 +39,6 @@ STATUS_LABELS = {
     StatusGroup.EXPIRED: "Expired",
     StatusGroup.REJECTED: "Rejected",
 }
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "?"
 
 
 def _local(account: Account, value: datetime | None) -> str:
@@ -78,48 +74,25 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
 
     # --- login ---------------------------------------------------------------------------
 
-    async def login(request: Request) -> Response:
-        lang = request.query_params.get("lang", "")
-        lang = lang if lang in ("ru", "en") else web.settings.default_lang
-        error = ""
-        if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=10)
-            lang = str(form.get("lang", lang)) if form.get("lang") in ("ru", "en") else lang
-            login_name = str(form.get("login", ""))[:64]
-            password = str(form.get("password", ""))[:256]
-            keys = (login_name, _client_ip(request))
-            throttle = svc.access.client_throttle
-            if not web.signer.login_token_ok(request, str(form.get("csrf", ""))):
-                error = "Session expired, please try again"
-            elif not throttle.allows(*keys):
-                error = "Too many attempts, try again in a few minutes"
-            else:
-                try:
-                    account = await svc.platform.authenticate(
-                        Credentials(login=login_name, password=password)
-                    )
-                except DocumentError:
-                    throttle.failed(*keys)
-                    error = "Wrong login or password"
-                else:
-                    throttle.succeeded(keys[0])
-                    lang = await svc.access.account_lang(account.id) or lang
-                    sid = await svc.access.open_session(SessionKind.CLIENT, account.id, lang)
-                    response = redirect("/lk/")
-                    web.signer.set_session(response, CLIENT, sid)
-                    return response
-        token = new_login_token()
-        response = r.render(
-            "login.html",
-            lang,
-            status_code=200 if not error else 401,
-            side="lk",
-            csrf=token,
-            error=error,
-            title="Client cabinet",
-        )
-        web.signer.set_login_token(response, CLIENT, token)
-        return response
+    async def check(name: str, password: str, _ip: str, lang: str) -> tuple[int, str] | None:
+        try:
+            account = await svc.platform.authenticate(Credentials(login=name, password=password))
+        except DocumentError:
+            return None
+        return account.id, await svc.access.account_lang(account.id) or lang
+
+    login = login_endpoint(
+        web,
+        LoginSide(
+            CLIENT,
+            SessionKind.CLIENT,
+            "/lk/",
+            "lk",
+            "Client cabinet",
+            svc.access.client_throttle,
+            check,
+        ),
+    )
 
     @page
     async def logout(ctx: PageContext) -> Response:

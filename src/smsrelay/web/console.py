@@ -23,8 +23,9 @@ from ..services.cabinet import HistoryFilter
 from ..services.senders import SenderError
 from ..services.web_access import Operator, SessionKind, WebSession
 from .context import WebContext
+from .login import LoginSide, login_endpoint
 from .pages import Handler, Page, PageContext, redirect
-from .security import OPERATOR, new_login_token
+from .security import OPERATOR
 
 __all__ = ["console_routes"]
 
@@ -40,10 +41,6 @@ def rate_of(raw: str) -> float | Literal[False] | None:
     if not math.isfinite(rate) or not 0 <= rate <= 100_000:
         return False
     return rate if rate > 0 else None
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "?"
 
 
 def console_routes(web: WebContext) -> list[BaseRoute]:
@@ -92,45 +89,25 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
 
     # --- login ---------------------------------------------------------------------------
 
-    async def login(request: Request) -> Response:
-        lang = request.query_params.get("lang", "")
-        lang = lang if lang in ("ru", "en") else web.settings.default_lang
-        error = ""
-        if request.method == "POST":
-            form = await request.form(max_files=0, max_fields=10)
-            lang = str(form.get("lang", lang)) if form.get("lang") in ("ru", "en") else lang
-            name = str(form.get("login", ""))[:64]
-            password = str(form.get("password", ""))[:256]
-            keys = (name, _client_ip(request))
-            throttle = svc.access.operator_throttle
-            if not web.signer.login_token_ok(request, str(form.get("csrf", ""))):
-                error = "Session expired, please try again"
-            elif not throttle.allows(*keys):
-                error = "Too many attempts, try again in a few minutes"
-            else:
-                op = await svc.access.check_operator(name, password)
-                if op is None:
-                    throttle.failed(*keys)
-                    error = "Wrong login or password"
-                else:
-                    throttle.succeeded(keys[0])
-                    sid = await svc.access.open_session(SessionKind.OPERATOR, op.id, lang)
-                    await svc.access.audit(op.id, "login", op.name, _client_ip(request))
-                    response = redirect("/admin/")
-                    web.signer.set_session(response, OPERATOR, sid)
-                    return response
-        token = new_login_token()
-        response = r.render(
-            "login.html",
-            lang,
-            status_code=200 if not error else 401,
-            side="admin",
-            csrf=token,
-            error=error,
-            title="Operator console",
-        )
-        web.signer.set_login_token(response, OPERATOR, token)
-        return response
+    async def check(name: str, password: str, ip: str, lang: str) -> tuple[int, str] | None:
+        op = await svc.access.check_operator(name, password)
+        if op is None:
+            return None
+        await svc.access.audit(op.id, "login", op.name, ip)
+        return op.id, lang
+
+    login = login_endpoint(
+        web,
+        LoginSide(
+            OPERATOR,
+            SessionKind.OPERATOR,
+            "/admin/",
+            "admin",
+            "Operator console",
+            svc.access.operator_throttle,
+            check,
+        ),
+    )
 
     @page
     async def logout(ctx: PageContext) -> Response:
