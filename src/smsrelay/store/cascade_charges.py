@@ -26,7 +26,6 @@ from ..domain.acceptance import (
     Accept,
     AcceptanceContext,
     Refuse,
-    Upstream,
     decide,
 )
 from ..domain.errors import RecipientError
@@ -96,7 +95,7 @@ async def charge_sms_legs(
             senders=approved.get(leg.account_id, {}),
             stopped=frozenset(),  # the stop list was applied when the cascade was accepted
             known_client_ids=frozenset(),
-            upstream=_upstream(tariffs, rows, leg.account_id),
+            upstream=tariffs.upstream(leg.account_id, rows),
         )
         item = NewMessage(
             account_id=leg.account_id,
@@ -170,21 +169,6 @@ async def _lock_accounts(
         if not wanted:
             break
     return found
-
-
-def _upstream(tariffs: TariffCache, rows: dict[int, Any], account_id: int) -> tuple[Upstream, ...]:
-    levels = []
-    for parent in tariffs.chain(account_id):
-        row = rows.get(parent)
-        levels.append(
-            Upstream(
-                account_id=parent,
-                prices=tariffs.price_list(parent),
-                balance=Money(int(row.balance_micros) if row is not None else 0),
-                locked=row is None or bool(row.locked) or not row.active,
-            )
-        )
-    return tuple(levels)
 
 
 async def _senders(

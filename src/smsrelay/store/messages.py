@@ -43,7 +43,6 @@ from ..domain.acceptance import (
     Accept,
     AcceptanceContext,
     Duplicate,
-    Upstream,
     decide,
 )
 from ..domain.errors import RecipientError
@@ -423,20 +422,6 @@ class SqlMessageStore:
         }
         locked_rows = loaded.rows
 
-        def upstream(account_id: int) -> tuple[Upstream, ...]:
-            levels = []
-            for parent in tariffs.chain(account_id):
-                row = locked_rows.get(parent)
-                levels.append(
-                    Upstream(
-                        account_id=parent,
-                        prices=tariffs.price_list(parent),
-                        balance=Money(int(row.balance_micros) if row is not None else 0),
-                        locked=row is None or bool(row.locked) or not row.active,
-                    )
-                )
-            return tuple(levels)
-
         contexts = {
             int(a.id): AcceptanceContext(
                 account_id=int(a.id),
@@ -447,7 +432,7 @@ class SqlMessageStore:
                 senders=approved[int(a.id)],
                 stopped=frozenset(stopped[int(a.id)]),
                 known_client_ids=frozenset(c for (acc, c) in earlier if acc == int(a.id)),
-                upstream=upstream(int(a.id)),
+                upstream=tariffs.upstream(int(a.id), locked_rows),
             )
             for a in found
         }

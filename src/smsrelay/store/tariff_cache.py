@@ -11,12 +11,13 @@ locks and kept for the life of the process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.acceptance import MAX_RESELLER_DEPTH
+from ..domain.acceptance import MAX_RESELLER_DEPTH, Upstream
 from ..domain.messages import Channel
 from ..domain.money import Money
 from ..domain.pricing import PriceEntry, PriceList
@@ -143,6 +144,22 @@ class TariffCache:
     def missing_ancestors(self, account_ids: Iterable[int], have: Iterable[int]) -> set[int]:
         """Resellers above ``account_ids`` (by what is learnt) that are not in ``have``."""
         return self.known_ancestors(account_ids) - set(have)
+
+    def upstream(self, account_id: int, rows: Mapping[int, Any]) -> tuple[Upstream, ...]:
+        """What each reseller above ``account_id`` charges and holds, nearest first, from the
+        resellers' account rows locked by the caller's transaction (a missing row: locked)."""
+        levels = []
+        for parent in self.chain(account_id):
+            row = rows.get(parent)
+            levels.append(
+                Upstream(
+                    account_id=parent,
+                    prices=self.price_list(parent),
+                    balance=Money(int(row.balance_micros) if row is not None else 0),
+                    locked=row is None or bool(row.locked) or not row.active,
+                )
+            )
+        return tuple(levels)
 
     def chain(self, account_id: int) -> tuple[int, ...]:
         """The account's resellers, nearest first (at most :data:`MAX_RESELLER_DEPTH`)."""
