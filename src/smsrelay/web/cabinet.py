@@ -26,8 +26,8 @@ from ..services.senders import Registration, RegistrationResult
 from ..services.web_access import SessionKind, WebSession
 from .charts import ORDER, stacked_bars
 from .context import WebContext
-from .login import LoginSide, login_endpoint
-from .pages import Page, PageContext, parse_local, redirect
+from .login import LoginSide, lang_handler, login_endpoint, logout_handler
+from .pages import Page, PageContext, parse_local
 from .security import CLIENT
 
 __all__ = ["cabinet_routes"]
@@ -81,34 +81,22 @@ def cabinet_routes(web: WebContext) -> list[BaseRoute]:
             return None
         return account.id, await svc.access.account_lang(account.id) or lang
 
-    login = login_endpoint(
-        web,
-        LoginSide(
-            CLIENT,
-            SessionKind.CLIENT,
-            "/lk/",
-            "lk",
-            "Client cabinet",
-            svc.access.client_throttle,
-            check,
-        ),
+    side = LoginSide(
+        CLIENT,
+        SessionKind.CLIENT,
+        "/lk/",
+        "lk",
+        "Client cabinet",
+        svc.access.client_throttle,
+        check,
     )
+    login = login_endpoint(web, side)
 
-    @page
-    async def logout(ctx: PageContext) -> Response:
-        await svc.access.close_session(ctx.session_id)
-        response = redirect("/lk/login")
-        web.signer.clear_session(response, CLIENT)
-        return response
+    async def remember(ctx: PageContext, lang: str) -> None:
+        await svc.access.save_account_lang(ctx.subject.id, lang)  # the next logins too
 
-    @page
-    async def set_lang(ctx: PageContext) -> Response:
-        lang = str(ctx.form.get("lang", ""))
-        if lang in ("ru", "en"):
-            await svc.access.set_lang(ctx.session_id, lang)
-            await svc.access.save_account_lang(ctx.subject.id, lang)  # the next logins too
-        back = str(ctx.form.get("back", "/lk/"))
-        return redirect(back if back.startswith("/lk/") else "/lk/")
+    logout = page(logout_handler(web, side))
+    set_lang = page(lang_handler(web, side, remember))
 
     # --- overview ------------------------------------------------------------------------
 

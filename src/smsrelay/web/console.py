@@ -23,7 +23,7 @@ from ..services.cabinet import HistoryFilter
 from ..services.senders import SenderError
 from ..services.web_access import Operator, SessionKind, WebSession
 from .context import WebContext
-from .login import LoginSide, login_endpoint
+from .login import LoginSide, lang_handler, login_endpoint, logout_handler
 from .pages import Handler, Page, PageContext, redirect
 from .security import OPERATOR
 
@@ -96,33 +96,19 @@ def console_routes(web: WebContext) -> list[BaseRoute]:
         await svc.access.audit(op.id, "login", op.name, ip)
         return op.id, lang
 
-    login = login_endpoint(
-        web,
-        LoginSide(
-            OPERATOR,
-            SessionKind.OPERATOR,
-            "/admin/",
-            "admin",
-            "Operator console",
-            svc.access.operator_throttle,
-            check,
-        ),
+    side = LoginSide(
+        OPERATOR,
+        SessionKind.OPERATOR,
+        "/admin/",
+        "admin",
+        "Operator console",
+        svc.access.operator_throttle,
+        check,
     )
+    login = login_endpoint(web, side)
 
-    @page
-    async def logout(ctx: PageContext) -> Response:
-        await svc.access.close_session(ctx.session_id)
-        response = redirect("/admin/login")
-        web.signer.clear_session(response, OPERATOR)
-        return response
-
-    @page
-    async def set_lang(ctx: PageContext) -> Response:
-        lang = str(ctx.form.get("lang", ""))
-        if lang in ("ru", "en"):
-            await svc.access.set_lang(ctx.session_id, lang)
-        back = str(ctx.form.get("back", "/admin/"))
-        return redirect(back if back.startswith("/admin/") else "/admin/")
+    logout = page(logout_handler(web, side))
+    set_lang = page(lang_handler(web, side, None))
 
     # --- live ----------------------------------------------------------------------------
 

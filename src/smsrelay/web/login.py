@@ -1,5 +1,5 @@
-"""The login page of both sides, the client cabinet (``/lk/login``) and the operator console
-(``/admin/login``): one flow, told apart by a :class:`LoginSide`.
+"""Login, logout and the language switch of both sides, the client cabinet (``/lk/``) and the
+operator console (``/admin/``): one flow, told apart by a :class:`LoginSide`.
 
 A POST must carry the signed one-time token of the form it came from (CSRF on login); the
 side's login throttle (``services/login_throttle.py``) is asked before any password is
@@ -19,10 +19,10 @@ from starlette.responses import Response
 from ..services.login_throttle import LoginThrottle
 from ..services.web_access import SessionKind
 from .context import WebContext
-from .pages import redirect
+from .pages import Handler, PageContext, redirect
 from .security import SideCookies, new_login_token
 
-__all__ = ["LoginSide", "client_ip", "login_endpoint"]
+__all__ = ["LoginSide", "client_ip", "lang_handler", "login_endpoint", "logout_handler"]
 
 #: ``(login, password, client address, language)`` -> the session's subject id and language,
 #: or None when the login or password is wrong.
@@ -87,3 +87,33 @@ def login_endpoint(web: WebContext, side: LoginSide) -> Callable[[Request], Awai
         return response
 
     return login
+
+
+def logout_handler(web: WebContext, side: LoginSide) -> Handler:
+    """The session ends; the side's login page follows."""
+
+    async def logout(ctx: PageContext) -> Response:
+        await web.services.access.close_session(ctx.session_id)
+        response = redirect(f"{side.home}login")
+        web.signer.clear_session(response, side.cookies)
+        return response
+
+    return logout
+
+
+def lang_handler(
+    web: WebContext, side: LoginSide, remember: Callable[[PageContext, str], Awaitable[None]] | None
+) -> Handler:
+    """The session's language (and, with ``remember``, the subject's for the next logins);
+    back to the page it came from, on this side only."""
+
+    async def set_lang(ctx: PageContext) -> Response:
+        lang = str(ctx.form.get("lang", ""))
+        if lang in ("ru", "en"):
+            await web.services.access.set_lang(ctx.session_id, lang)
+            if remember is not None:
+                await remember(ctx, lang)
+        back = str(ctx.form.get("back", side.home))
+        return redirect(back if back.startswith(side.home) else side.home)
+
+    return set_lang
