@@ -28,6 +28,7 @@ from .schema_stats import (
     message_stats_hourly,
     message_stats_monthly,
 )
+from .stats_sqlite import fold_sqlite
 
 __all__ = ["SqlStatsStore", "connector_counts", "local_day_counts", "report_counts"]
 
@@ -43,6 +44,14 @@ class SqlStatsStore:
 
     async def fold(self, limit: int) -> int:
         """Fold up to ``limit`` of the oldest deltas into the summary."""
+        if self._db.has_write_units:  # SQLite: set-based, in the writer thread (one hand-off)
+            async with self._db.write_unit() as unit:
+                return await unit.commit(lambda con: fold_sqlite(con, limit))
+        return await self.fold_rows(limit)
+
+    async def fold_rows(self, limit: int) -> int:
+        """The fold on any database, by reading the deltas (PostgreSQL's: several processes
+        fold at once, each the deltas it locked)."""
         d = message_stats_delta
         pick = select(d).order_by(d.c.id).limit(limit)
         if self._db.dialect == "postgresql":
