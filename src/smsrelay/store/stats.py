@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, cast, delete, func, select
+from sqlalchemy import DateTime, cast, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain.money import Money
@@ -28,7 +28,7 @@ from .schema_stats import (
     message_stats_hourly,
     message_stats_monthly,
 )
-from .stats_sqlite import fold_sqlite
+from .stats_fold import FOLD_POSTGRES, fold_sqlite
 
 __all__ = ["SqlStatsStore", "connector_counts", "local_day_counts", "report_counts"]
 
@@ -47,11 +47,12 @@ class SqlStatsStore:
         if self._db.has_write_units:  # SQLite: set-based, in the writer thread (one hand-off)
             async with self._db.write_unit() as unit:
                 return await unit.commit(lambda con: fold_sqlite(con, limit))
-        return await self.fold_rows(limit)
+        async with self._db.write() as conn:  # PostgreSQL: one statement, the rows it locked
+            return int(await conn.scalar(text(FOLD_POSTGRES), {"limit": limit}) or 0)
 
     async def fold_rows(self, limit: int) -> int:
-        """The fold on any database, by reading the deltas (PostgreSQL's: several processes
-        fold at once, each the deltas it locked)."""
+        """The fold on any database by reading every delta into Python: the reference the
+        set-based folds (``store/stats_fold.py``) are tested against."""
         d = message_stats_delta
         pick = select(d).order_by(d.c.id).limit(limit)
         if self._db.dialect == "postgresql":
