@@ -1,22 +1,17 @@
-"""The set-based statistics folds (``store/stats_fold.py``) write the same summaries as the
-fold that reads every delta into Python (``SqlStatsStore.fold_rows``): the same random deltas,
-signed as status changes write them, folded in rounds of random sizes on two databases of
-each kind, give the same daily, monthly, hourly and per-connector rows (rows that sum to
-nothing aside)."""
+"""The set-based statistics folds (``store/stats_fold.py``) add up exactly: random deltas,
+signed as status changes write them, arrive and are folded in rounds of random sizes; once
+all are folded, the daily, monthly, hourly and per-connector summaries equal the sums made
+here in Python over every delta (rows that sum to nothing aside), on both databases."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
 
-from conftest import DATABASES, fresh_postgres_database
 from smsrelay.store import Database
 from smsrelay.store.schema_stats import message_stats_delta
 from smsrelay.store.stats import SqlStatsStore
@@ -57,56 +52,69 @@ def _deltas(seed: int, count: int) -> list[dict[str, Any]]:
     return out[:count]
 
 
+def _expected(deltas: list[dict[str, Any]]) -> dict[str, set[tuple[Any, ...]]]:
+    """Each summary's rows, added up over ``deltas``: the keys as the summaries spell them."""
+    keys = {
+        "message_stats": lambda d: (
+            d["account_id"],
+            d["day"],
+            d["status"],
+            d["area"],
+            d["sender"],
+            d["campaign"],
+        ),
+        "message_stats_monthly": lambda d: (
+            d["account_id"],
+            d["day"][:7],
+            d["status"],
+            d["area"],
+            d["sender"],
+            d["campaign"],
+        ),
+        "message_stats_hourly": lambda d: (d["account_id"], f"{d['day']} {d['hour']}", d["status"]),
+        "message_stats_connector": lambda d: (d["day"], d["connector"] or "", d["status"]),
+    }
+    out: dict[str, set[tuple[Any, ...]]] = {}
+    for table, key in keys.items():
+        sums: dict[tuple[Any, ...], tuple[int, int, int]] = {}
+        for d in deltas:
+            if table in ("message_stats_hourly", "message_stats_connector") and d["hour"] is None:
+                continue  # deltas from before 0105 feed the daily and monthly rows only
+            m, p, c = sums.get(key(d), (0, 0, 0))
+            sums[key(d)] = (m + d["messages"], p + d["parts"], c + d["cost_micros"])
+        out[table] = {(*k, *v) for k, v in sums.items() if v != (0, 0, 0)}
+    return out
+
+
 async def _rows(db: Database) -> dict[str, set[tuple[Any, ...]]]:
     found: dict[str, set[tuple[Any, ...]]] = {}
     async with db.read() as conn:
         for table in TABLES:
             rows = (await conn.execute(text(f"SELECT * FROM {table}"))).all()
             found[table] = {
-                tuple(r) for r in rows if (r.messages, r.parts, r.cost_micros) != (0, 0, 0)
+                tuple(int(v) if isinstance(v, int) else v for v in r)
+                for r in rows
+                if (r.messages, r.parts, r.cost_micros) != (0, 0, 0)
             }
         left = await conn.scalar(text("SELECT count(*) FROM message_stats_delta"))
     assert 0 == left
     return found
 
 
-@pytest.fixture(params=DATABASES)
-async def two(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[Database, Database]]:
-    async with contextlib.AsyncExitStack() as stack:
-        urls = [f"sqlite:///{tmp_path / f'{n}.db'}" for n in ("set", "rows")]
-        if request.param == "postgresql":
-            urls = [await stack.enter_async_context(fresh_postgres_database()) for _ in urls]
-        dbs = []
-        for url in urls:
-            db = await Database.open(url)
-            stack.push_async_callback(db.close)
-            await db.migrate()
-            dbs.append(db)
-        yield dbs[0], dbs[1]
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_set_based_fold_equals_the_row_by_row_fold(
-    two: tuple[Database, Database], seed: int
-) -> None:
-    set_db, rows_db = two
-    by_set, by_rows = SqlStatsStore(set_db), SqlStatsStore(rows_db)
+async def test_the_set_based_fold_adds_up_every_delta(database: Database, seed: int) -> None:
+    stats = SqlStatsStore(database)
     rnd = random.Random(seed)
     deltas = _deltas(seed, 3000)
-    while deltas:  # rounds: new deltas arrive, a fold takes some of them (the summary grows)
+    waiting = list(deltas)
+    while waiting:  # rounds: new deltas arrive, a fold takes some (the summaries grow)
         size = rnd.randint(1, 700)
-        batch, deltas = deltas[:size], deltas[size:]
-        for db in (set_db, rows_db):
-            async with db.write() as conn:
-                await conn.execute(insert(message_stats_delta), batch)
-        limit = rnd.randint(1, 1000)
-        assert await by_set.fold(limit) == await by_rows.fold_rows(limit)
-    while await by_set.fold(500):
+        batch, waiting = waiting[:size], waiting[size:]
+        async with database.write() as conn:
+            await conn.execute(insert(message_stats_delta), batch)
+        await stats.fold(rnd.randint(1, 1000))
+    while await stats.fold(500):
         pass
-    while await by_rows.fold_rows(500):
-        pass
-    got, want = await _rows(set_db), await _rows(rows_db)
+    want = _expected(deltas)
     assert all(want[t] for t in TABLES)
-    assert want == got
+    assert want == await _rows(database)

@@ -1,8 +1,9 @@
 """Statistics: folding the trigger-fed delta log into the summary, and reading both.
 
 The triggers of migration 0091 append signed deltas; :meth:`SqlStatsStore.fold` moves a batch
-of them into ``message_stats`` in one transaction (deleting what it folded). Readers add the
-summary and the deltas not folded yet, so an answer is always exact, folded or not.
+of them into the summaries in one transaction, deleting what it folded (set-based SQL,
+``store/stats_fold.py``). Readers add the summary and the deltas not folded yet, so an answer
+is always exact, folded or not.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, cast, delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import DateTime, cast, func, select, text
 
 from ..domain.money import Money
 from ..domain.status import MessageStatus
 from ..services.stats import Dimension, MessageFilter, MessageRow, SummaryRow
-from .accounts import dialect_insert
 from .database import Database
 from .schema import messages
 from .schema_stats import (
@@ -31,10 +30,6 @@ from .schema_stats import (
 from .stats_fold import FOLD_POSTGRES, fold_sqlite
 
 __all__ = ["SqlStatsStore", "connector_counts", "local_day_counts", "report_counts"]
-
-_KEY = ("account_id", "day", "status", "area", "sender", "campaign")
-_MONTH_KEY = ("account_id", "month", "status", "area", "sender", "campaign")
-
 
 class SqlStatsStore:
     """:class:`smsrelay.services.stats.StatsStore` on SQLite or PostgreSQL."""
@@ -49,94 +44,6 @@ class SqlStatsStore:
                 return await unit.commit(lambda con: fold_sqlite(con, limit))
         async with self._db.write() as conn:  # PostgreSQL: one statement, the rows it locked
             return int(await conn.scalar(text(FOLD_POSTGRES), {"limit": limit}) or 0)
-
-    async def fold_rows(self, limit: int) -> int:
-        """The fold on any database by reading every delta into Python: the reference the
-        set-based folds (``store/stats_fold.py``) are tested against."""
-        d = message_stats_delta
-        pick = select(d).order_by(d.c.id).limit(limit)
-        if self._db.dialect == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        async with self._db.write() as conn:
-            rows = (await conn.execute(pick)).all()
-            if not rows:
-                return 0
-            sums: dict[tuple[Any, ...], list[int]] = {}
-            for r in rows:
-                key = tuple(getattr(r, k) for k in _KEY)
-                acc = sums.setdefault(key, [0, 0, 0])
-                acc[0] += int(r.messages)
-                acc[1] += int(r.parts)
-                acc[2] += int(r.cost_micros)
-            values = [
-                {**dict(zip(_KEY, key, strict=True)), "messages": m, "parts": p, "cost_micros": c}
-                for key, (m, p, c) in sorted(sums.items())
-                if (m, p, c) != (0, 0, 0)
-            ]
-            if values:
-                await self._upsert(conn, message_stats, values)
-                monthly: dict[tuple[Any, ...], list[int]] = {}
-                for v in values:
-                    mkey = (v["account_id"], v["day"][:7], *(v[k] for k in _KEY[2:]))
-                    acc = monthly.setdefault(mkey, [0, 0, 0])
-                    acc[0] += v["messages"]
-                    acc[1] += v["parts"]
-                    acc[2] += v["cost_micros"]
-                await self._upsert(
-                    conn,
-                    message_stats_monthly,
-                    [
-                        {
-                            **dict(zip(_MONTH_KEY, k, strict=True)),
-                            "messages": m,
-                            "parts": p,
-                            "cost_micros": c,
-                        }
-                        for k, (m, p, c) in sorted(monthly.items())
-                    ],
-                )
-            await self._fold_wide(conn, rows)
-            await conn.execute(delete(d).where(self._db.one_of(d.c.id, [int(r.id) for r in rows])))
-        return len(rows)
-
-    async def _fold_wide(self, conn: AsyncConnection, rows: Sequence[Any]) -> None:
-        """The hourly and per-connector rows of the deltas that carry an hour (0105)."""
-        hourly: dict[tuple[Any, ...], list[int]] = {}
-        by_connector: dict[tuple[Any, ...], list[int]] = {}
-        for r in rows:
-            if r.hour is None:
-                continue
-            for sums, key in (
-                (hourly, (r.account_id, f"{r.day} {r.hour}", r.status)),
-                (by_connector, (r.day, r.connector or "", r.status)),
-            ):
-                acc = sums.setdefault(key, [0, 0, 0])
-                acc[0] += int(r.messages)
-                acc[1] += int(r.parts)
-                acc[2] += int(r.cost_micros)
-        for table, names, sums in (
-            (message_stats_hourly, ("account_id", "hour", "status"), hourly),
-            (message_stats_connector, ("day", "connector", "status"), by_connector),
-        ):
-            values = [
-                {**dict(zip(names, k, strict=True)), "messages": m, "parts": p, "cost_micros": c}
-                for k, (m, p, c) in sorted(sums.items())
-                if (m, p, c) != (0, 0, 0)
-            ]
-            if values:
-                await self._upsert(conn, table, values)
-
-    async def _upsert(self, conn: AsyncConnection, s: Any, values: list[dict[str, Any]]) -> None:
-        stmt = dialect_insert(self._db, s)
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=[c for c in s.primary_key.columns],
-            set_={
-                "messages": s.c.messages + stmt.excluded.messages,  # type: ignore[attr-defined]
-                "parts": s.c.parts + stmt.excluded.parts,  # type: ignore[attr-defined]
-                "cost_micros": s.c.cost_micros + stmt.excluded.cost_micros,  # type: ignore[attr-defined]
-            },
-        )
-        await conn.execute(stmt, values)
 
     async def summary(
         self, account_id: int, first: date, last: date, group_by: Sequence[Dimension]

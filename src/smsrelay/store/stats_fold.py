@@ -1,9 +1,8 @@
 """The statistics fold, set-based: the database adds the deltas up (``INSERT … SELECT … GROUP
 BY … ON CONFLICT``) instead of every delta being read into Python.
 
-It folds what the row-by-row fold (``SqlStatsStore.fold_rows``) folds: the oldest ``limit``
-deltas into the daily, monthly, hourly and per-connector summaries, deleting them. Groups that
-sum to nothing write no row.
+A fold takes the oldest ``limit`` deltas into the daily, monthly, hourly and per-connector
+summaries and deletes them, in one transaction. Groups that sum to nothing write no row.
 
 * SQLite (:func:`fold_sqlite`): plain ``sqlite3`` statements, one step of the writer thread
   (``store.sqlite_writer``). The deltas are taken by id range: under SQLite's single writer
