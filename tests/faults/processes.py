@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -145,7 +146,8 @@ class Serve:
         return self.proc.returncode
 
 
-def query(db_path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
+def query(db_path: Path, sql: str, *args: object) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query (SQLite gives ints, strings and None: typed as Any)."""
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
         return con.execute(sql, args).fetchall()
@@ -156,7 +158,7 @@ def query(db_path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
 def pending(db_path: Path) -> int:
     marks = ",".join("?" * len(FINAL))
     rows = query(db_path, f"SELECT count(*) FROM messages WHERE status NOT IN ({marks})", *FINAL)
-    return int(rows[0][0])  # type: ignore[call-overload]
+    return int(rows[0][0])
 
 
 async def until(check: Callable[[], bool], what: str, within: float) -> None:

@@ -30,7 +30,7 @@ def _leases(db: Path, ids: list[int]) -> dict[int, str]:
         f"SELECT id, lease_until FROM messages WHERE status = 'submitting' AND id IN ({marks})",
         *ids,
     )
-    return {int(r[0]): str(r[1]) for r in rows}  # type: ignore[call-overload]
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 async def test_sigkill_claims_move_on_within_one_lease(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ async def test_sigkill_claims_move_on_within_one_lease(tmp_path: Path) -> None:
             lambda: (
                 not _leases(db, held)
                 or all(
-                    int(query(db, "SELECT attempts FROM messages WHERE id = ?", i)[0][0]) > 1  # type: ignore[call-overload]
+                    int(query(db, "SELECT attempts FROM messages WHERE id = ?", i)[0][0]) > 1
                     for i in _leases(db, held)
                 )
             ),
@@ -83,7 +83,7 @@ async def test_sigkill_claims_move_on_within_one_lease(tmp_path: Path) -> None:
             server.reap()
         await smsc.stop()
     statuses = {str(r[0]) for r in query(db, "SELECT DISTINCT status FROM messages")}
-    twice = int(query(db, "SELECT count(*) FROM messages WHERE attempts > 1")[0][0])  # type: ignore[call-overload]
+    twice = int(query(db, "SELECT count(*) FROM messages WHERE attempts > 1")[0][0])
     print(
         f"\nlease recovery: {len(held)} messages held at SIGKILL moved on after "
         f"{moved_on:.1f} s (lease {LEASE:g} s); submitted twice: {twice}"

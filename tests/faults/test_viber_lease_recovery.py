@@ -28,11 +28,11 @@ VIBER_PRICE = "0.40"
 
 def _submitting(db: Path) -> dict[int, str]:
     rows = query(db, "SELECT id, lease_until FROM messages WHERE status = 'submitting'")
-    return {int(r[0]): str(r[1]) for r in rows}  # type: ignore[call-overload]
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def _one(db: Path, sql: str) -> int:
-    return int(query(db, sql)[0][0] or 0)  # type: ignore[call-overload]
+    return int(query(db, sql)[0][0] or 0)
 
 
 async def test_sigkill_viber_claims_move_on_within_one_lease(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -54,7 +55,7 @@ def _deltas(seed: int, count: int) -> list[dict[str, Any]]:
 
 def _expected(deltas: list[dict[str, Any]]) -> dict[str, set[tuple[Any, ...]]]:
     """Each summary's rows, added up over ``deltas``: the keys as the summaries spell them."""
-    keys = {
+    keys: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
         "message_stats": lambda d: (
             d["account_id"],
             d["day"],

@@ -76,16 +76,22 @@ def kit(database: Database) -> Kit:
     return Kit(database)
 
 
+_DEFAULTS = ViberDispatchSettings()  # the dispatcher's defaults: the 15 s lease
+
+
 def _dispatcher(
-    queue: SqlDeliveryQueue, db: Database, provider: _Provider, clock: FakeClock, **settings: object
+    queue: SqlDeliveryQueue,
+    db: Database,
+    provider: _Provider,
+    clock: FakeClock,
+    *,
+    max_in_flight: int = _DEFAULTS.max_in_flight,
+    lease: timedelta = _DEFAULTS.lease,
 ) -> ViberDispatcher:
-    return ViberDispatcher(
-        queue,
-        SqlViberStore(db),
-        provider,
-        clock,
-        ViberDispatchSettings(poll_interval=0.01, tick_interval=3600.0, **settings),  # type: ignore[arg-type]
+    settings = ViberDispatchSettings(
+        poll_interval=0.01, tick_interval=3600.0, max_in_flight=max_in_flight, lease=lease
     )
+    return ViberDispatcher(queue, SqlViberStore(db), provider, clock, settings)
 
 
 def _kill(dispatcher: ViberDispatcher) -> None:

@@ -11,6 +11,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+import pytest
+
 from smsrelay.delivery.viber_connector import HttpViberConfig, HttpViberProvider
 from smsrelay.delivery.viber_dispatch import ViberDispatcher, ViberDispatchSettings
 from smsrelay.domain.status import MessageStatus
@@ -27,15 +29,15 @@ class _Interleave:
     """Wraps the platform's Viber store so that the send's write waits for a status to be
     found unmatched, and that status's write returns only after the send's write is done."""
 
-    def __init__(self, p: ViberPlatform) -> None:
+    def __init__(self, p: ViberPlatform, monkeypatch: pytest.MonkeyPatch) -> None:
         self._store = p.store
         self._record_sends = p.store.record_sends
         self._apply = p.store.apply_statuses
         self.unmatched = asyncio.Event()
         self.recorded = asyncio.Event()
         self.provider_ids: asyncio.Queue[str] = asyncio.Queue()
-        p.store.record_sends = self.record_sends  # type: ignore[method-assign]
-        p.store.apply_statuses = self.apply_statuses  # type: ignore[method-assign]
+        monkeypatch.setattr(p.store, "record_sends", self.record_sends)
+        monkeypatch.setattr(p.store, "apply_statuses", self.apply_statuses)
 
     async def record_sends(
         self, records: Sequence[ViberSendRecord], now: datetime
@@ -58,20 +60,20 @@ class _Interleave:
 
 
 async def test_a_status_orphaned_after_its_send_was_written_is_applied(
-    lite: ViberPlatform,
+    lite: ViberPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _Interleave(lite)
+    _Interleave(lite, monkeypatch)
     id_sms = await lite.viber("79001230001")  # the simulator calls back "delivered" at once
     async with asyncio.timeout(WAIT):
         assert MessageStatus.DELIVERED == await lite.waiter.final(id_sms)
 
 
 async def test_an_http_only_process_applies_a_status_that_came_before_the_send(
-    lite: ViberPlatform,
+    lite: ViberPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Built as ``bootstrap`` builds it for an HTTP-only worker: it never sends, and the status
     it was given before worker 0 wrote the send is applied once the send is written."""
-    gate = _Interleave(lite)
+    gate = _Interleave(lite, monkeypatch)
     callbacks = ViberDispatcher(
         lite.runtime.stores.queue,
         lite.store,

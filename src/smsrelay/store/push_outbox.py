@@ -15,6 +15,7 @@ how a row becomes a push item (``_item``) and how settings map to columns.
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -73,7 +74,7 @@ def backoff_delay(first: timedelta, attempts_made: int) -> timedelta:
     return min(first * (1 << min(attempts_made - 1, 30)), MAX_BACKOFF)
 
 
-class PushOutbox:
+class PushOutbox(ABC):
     """Settings and outbox on SQLite or PostgreSQL; subclasses name the tables."""
 
     settings_table: ClassVar[Table]
@@ -123,23 +124,25 @@ class PushOutbox:
 
     # --- what a concrete outbox says -----------------------------------------------------------
 
+    @abstractmethod
     def _config(self, row: Any) -> WebhookConfig:
-        raise NotImplementedError
+        """The webhook settings from a settings (or claimed outbox) row."""
 
+    @abstractmethod
     def _settings_values(self, config: WebhookConfig) -> dict[str, Any]:
         """The settings row's columns but ``account_id`` and ``updated_at``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _pick(self, due: ColumnElement[bool]) -> Select[Any]:
         """Due outbox rows with what their push needs (the settings' columns included)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _item(self, row: Any) -> PushItem:
-        raise NotImplementedError
+        """A claimed outbox row as the item its POST carries."""
 
+    @abstractmethod
     def _pending(self, row: Any) -> PendingPush:
         """An outbox row (all its columns) as ``webhook show`` lists it."""
-        raise NotImplementedError
 
     # --- settings ------------------------------------------------------------------------------
 

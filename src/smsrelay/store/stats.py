@@ -31,6 +31,7 @@ from .stats_fold import FOLD_POSTGRES, fold_sqlite
 
 __all__ = ["SqlStatsStore", "connector_counts", "local_day_counts", "report_counts"]
 
+
 class SqlStatsStore:
     """:class:`smsrelay.services.stats.StatsStore` on SQLite or PostgreSQL."""
 
